@@ -1,0 +1,398 @@
+"""The only code in cnllm that does I/O.
+
+``requests.Session`` for sync calls and ``httpx.AsyncClient`` for async ones, both pooled and
+created lazily; one retry loop (cnllm.retry) around the initial exchange; streams parsed by the
+one SSE decoder (cnllm.sse). Vendors plug in a single ``check`` function that turns an error
+response (an HTTP error or an error in a 200 body) into a typed exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+import requests
+from requests.adapters import HTTPAdapter
+
+from cnllm import errors
+from cnllm.errors import redact
+from cnllm.retry import RetryPolicy, parse_retry_after
+from cnllm.sse import ServerSentEvent, SSEDecoder
+
+logger = logging.getLogger("cnllm")
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 300.0
+POOL_SIZE = 64
+
+
+class _RedactingFilter(logging.Filter):
+    """httpx logs every URL at INFO and urllib3 at DEBUG; Qianfan URLs carry access_token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = None
+        record.msg = redact(str(record.msg))
+        return True
+
+
+for _name in ("httpx", "httpcore", "urllib3.connectionpool", "cnllm"):
+    logging.getLogger(_name).addFilter(_RedactingFilter())
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    url: str
+    json: Any = None
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
+    data: Mapping[str, str] | None = None
+
+    def with_auth(
+        self, *, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
+    ) -> HttpRequest:
+        return replace(
+            self,
+            params={**self.params, **(params or {})},
+            headers={**self.headers, **(headers or {})},
+        )
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.content)
+        except ValueError as exc:
+            raise errors.ProtocolError(
+                f"expected a JSON body, got: {self.text[:200]!r}", status_code=self.status
+            ) from exc
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return None
+
+    @property
+    def is_json(self) -> bool:
+        return "json" in (self.header("content-type") or "").lower()
+
+
+# A vendor's check: raise the typed error an error response stands for, else return None.
+Check = Callable[[HttpResponse], None]
+# Prepares one attempt (auth headers, signature, token): re-run on every retry.
+Prepare = Callable[[HttpRequest], HttpRequest]
+AsyncPrepare = Callable[[HttpRequest], Awaitable[HttpRequest]]
+
+
+def _no_prepare(request: HttpRequest) -> HttpRequest:
+    return request
+
+
+async def _no_aprepare(request: HttpRequest) -> HttpRequest:
+    return request
+
+
+class Transport:
+    """Sends vendor requests; shared by every vendor client."""
+
+    def __init__(
+        self,
+        *,
+        check: Check,
+        vendor: str,
+        timeout: float | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.check = check
+        self.vendor = vendor
+        self.read_timeout = timeout if timeout is not None else DEFAULT_READ_TIMEOUT
+        self.connect_timeout = min(connect_timeout, self.read_timeout)
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._session: requests.Session | None = None
+        self._async_clients: dict[int, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]] = {}
+        self._lock = threading.Lock()
+
+    # -- clients ------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    session = requests.Session()
+                    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=POOL_SIZE)
+                    session.mount("http://", adapter)
+                    session.mount("https://", adapter)
+                    self._session = session
+        return self._session
+
+    def async_client(self) -> httpx.AsyncClient:
+        """One pooled client per event loop: an httpx client cannot outlive its loop."""
+        loop = asyncio.get_running_loop()
+        entry = self._async_clients.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            self._async_clients = {
+                key: value for key, value in self._async_clients.items() if not value[0].is_closed()
+            }
+            client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.read_timeout, connect=self.connect_timeout),
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=POOL_SIZE),
+            )
+            entry = (loop, client)
+            self._async_clients[id(loop)] = entry
+        return entry[1]
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    async def aclose(self) -> None:
+        clients, self._async_clients = self._async_clients, {}
+        for loop, client in clients.values():
+            if loop is asyncio.get_running_loop():
+                await client.aclose()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pools and locks do not pickle; they are made again on first use.
+        state = self.__dict__.copy()
+        state.update(_session=None, _async_clients={}, _lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def request(self, request: HttpRequest, prepare: Prepare = _no_prepare) -> HttpResponse:
+        """Send, retrying transient failures; returns a successful response or raises."""
+        return self._with_retries(lambda: self._send_once(prepare(request)))
+
+    def stream(
+        self, request: HttpRequest, prepare: Prepare = _no_prepare
+    ) -> Iterator[ServerSentEvent]:
+        """Open a stream (retried until it starts), then yield its events as they arrive."""
+        response = self._with_retries(lambda: self._open_stream(prepare(request)))
+        return self._read_events(response)
+
+    def _with_retries(self, attempt: Callable[[], Any]) -> Any:
+        retry_number = 0
+        while True:
+            try:
+                return attempt()
+            except errors.CnLLMError as error:
+                retry_number += 1
+                if not (error.retryable and self.retry.should_retry(retry_number)):
+                    raise
+                self._sleep(self._backoff(error, retry_number))
+
+    def _backoff(self, error: errors.CnLLMError, retry_number: int) -> float:
+        delay = self.retry.backoff(retry_number, error.retry_after)
+        logger.info(
+            "%s: retry %d after %.2fs (%s)", self.vendor, retry_number, delay, type(error).__name__
+        )
+        return delay
+
+    def _requests_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        return {
+            "params": dict(request.params) or None,
+            "headers": dict(request.headers),
+            "json": request.json if request.content is None and request.files is None else None,
+            "data": request.content if request.content is not None else request.data,
+            "files": request.files,
+            "timeout": (self.connect_timeout, self.read_timeout),
+        }
+
+    def _send_once(self, request: HttpRequest) -> HttpResponse:
+        try:
+            raw = self.session.request(request.method, request.url, **self._requests_kwargs(request))
+        except requests.RequestException as exc:
+            raise self._transport_error(exc) from None
+        response = HttpResponse(raw.status_code, dict(raw.headers), raw.content)
+        self._check(response)
+        return response
+
+    def _open_stream(self, request: HttpRequest) -> requests.Response:
+        try:
+            raw = self.session.request(
+                request.method, request.url, stream=True, **self._requests_kwargs(request)
+            )
+        except requests.RequestException as exc:
+            raise self._transport_error(exc) from None
+        if raw.status_code != 200 or "event-stream" not in raw.headers.get("content-type", ""):
+            # An error (or a plain JSON answer) instead of a stream: read it whole and check it.
+            try:
+                content = raw.content
+            except requests.RequestException as exc:
+                raise self._transport_error(exc) from None
+            finally:
+                raw.close()
+            response = HttpResponse(raw.status_code, dict(raw.headers), content)
+            self._check(response)
+            return _SingleBodyStream(response)  # type: ignore[return-value]
+        return raw
+
+    def _read_events(self, raw: requests.Response) -> Iterator[ServerSentEvent]:
+        if isinstance(raw, _SingleBodyStream):
+            yield raw.as_event()
+            return
+        decoder = SSEDecoder()
+        try:
+            for chunk in raw.iter_content(chunk_size=None):
+                yield from decoder.feed(chunk)
+            yield from decoder.flush()
+        except requests.RequestException as exc:
+            raise errors.StreamInterruptedError(
+                f"the stream broke: {type(exc).__name__}", vendor=self.vendor
+            ) from None
+        finally:
+            raw.close()
+
+    # -- async --------------------------------------------------------------------------------
+
+    async def arequest(
+        self, request: HttpRequest, prepare: AsyncPrepare = _no_aprepare
+    ) -> HttpResponse:
+        async def attempt() -> HttpResponse:
+            return await self._asend_once(await prepare(request))
+
+        result: HttpResponse = await self._awith_retries(attempt)
+        return result
+
+    async def astream(
+        self, request: HttpRequest, prepare: AsyncPrepare = _no_aprepare
+    ) -> AsyncIterator[ServerSentEvent]:
+        async def attempt() -> Any:
+            return await self._aopen_stream(await prepare(request))
+
+        opened = await self._awith_retries(attempt)
+        if isinstance(opened, _SingleBodyStream):
+            yield opened.as_event()
+            return
+        decoder = SSEDecoder()
+        try:
+            async for chunk in opened.aiter_raw():
+                for event in decoder.feed(chunk):
+                    yield event
+            for event in decoder.flush():
+                yield event
+        except httpx.HTTPError as exc:
+            raise errors.StreamInterruptedError(
+                f"the stream broke: {type(exc).__name__}", vendor=self.vendor
+            ) from None
+        finally:
+            await opened.aclose()
+
+    async def _awith_retries(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
+        retry_number = 0
+        while True:
+            try:
+                return await attempt()
+            except errors.CnLLMError as error:
+                retry_number += 1
+                if not (error.retryable and self.retry.should_retry(retry_number)):
+                    raise
+                await asyncio.sleep(self._backoff(error, retry_number))
+
+    def _httpx_request(self, request: HttpRequest) -> httpx.Request:
+        client = self.async_client()
+        return client.build_request(
+            request.method,
+            request.url,
+            params=dict(request.params) or None,
+            headers=dict(request.headers),
+            json=request.json if request.content is None and request.files is None else None,
+            content=request.content,
+            data=request.data,
+            files=request.files,
+        )
+
+    async def _asend_once(self, request: HttpRequest) -> HttpResponse:
+        client = self.async_client()
+        try:
+            raw = await client.send(self._httpx_request(request))
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from None
+        response = HttpResponse(raw.status_code, dict(raw.headers), raw.content)
+        self._check(response)
+        return response
+
+    async def _aopen_stream(self, request: HttpRequest) -> Any:
+        client = self.async_client()
+        try:
+            raw = await client.send(self._httpx_request(request), stream=True)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from None
+        if raw.status_code != 200 or "event-stream" not in raw.headers.get("content-type", ""):
+            try:
+                content = await raw.aread()
+            except httpx.HTTPError as exc:
+                raise self._transport_error(exc) from None
+            finally:
+                await raw.aclose()
+            response = HttpResponse(raw.status_code, dict(raw.headers), content)
+            self._check(response)
+            return _SingleBodyStream(response)
+        return raw
+
+    # -- errors -------------------------------------------------------------------------------
+
+    def _check(self, response: HttpResponse) -> None:
+        try:
+            self.check(response)
+        except errors.APIError as error:
+            if error.status_code is None:
+                error.status_code = response.status
+            if error.retry_after is None:
+                error.retry_after = parse_retry_after(response.header("retry-after"))
+            raise
+        if response.status >= 400:
+            # The vendor check did not recognise it: classify by status alone.
+            cls = errors.error_for_status(response.status)
+            raise cls(
+                f"HTTP {response.status}: {response.text[:300]}",
+                vendor=self.vendor,
+                status_code=response.status,
+                retry_after=parse_retry_after(response.header("retry-after")),
+            )
+
+    def _transport_error(self, exc: Exception) -> errors.CnLLMError:
+        timed_out = isinstance(exc, (requests.Timeout, httpx.TimeoutException))
+        cls: type[errors.CnLLMError] = errors.TimeoutError if timed_out else errors.ConnectionError
+        return cls(f"{type(exc).__name__}: {exc}", vendor=self.vendor)
+
+
+class _SingleBodyStream:
+    """A stream request answered with one JSON body (no error in it): one event."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+    def as_event(self) -> ServerSentEvent:
+        return ServerSentEvent(data=self.response.text)
