@@ -1,0 +1,1 @@
+"""Bundled data for the ``cnllm demo`` RAG example (``corpus.jsonl``)."""
