@@ -1,0 +1,3 @@
+from langchain_cnllm.embeddings.qianfan import QianfanEmbeddings
+
+__all__ = ["QianfanEmbeddings"]

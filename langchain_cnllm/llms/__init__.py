@@ -1,0 +1,3 @@
+from langchain_cnllm.llms.qianfan import QianfanLLM
+
+__all__ = ["QianfanLLM"]
