@@ -131,13 +131,13 @@ class StreamInterruptedError(ProtocolError):
     retryable = True
 
 
-class TimeoutError(CnLLMError):  # noqa: A001 - the name users expect in cnllm.errors
+class TimeoutError(CnLLMError):
     """The vendor did not answer in time."""
 
     retryable = True
 
 
-class ConnectionError(CnLLMError):  # noqa: A001
+class ConnectionError(CnLLMError):
     """The vendor could not be reached, or the connection broke."""
 
     retryable = True

@@ -192,7 +192,8 @@ class Transport:
 
     def request(self, request: HttpRequest, prepare: Prepare = _no_prepare) -> HttpResponse:
         """Send, retrying transient failures; returns a successful response or raises."""
-        return self._with_retries(lambda: self._send_once(prepare(request)))
+        response: HttpResponse = self._with_retries(lambda: self._send_once(prepare(request)))
+        return response
 
     def stream(
         self, request: HttpRequest, prepare: Prepare = _no_prepare
@@ -231,7 +232,9 @@ class Transport:
 
     def _send_once(self, request: HttpRequest) -> HttpResponse:
         try:
-            raw = self.session.request(request.method, request.url, **self._requests_kwargs(request))
+            raw = self.session.request(
+                request.method, request.url, **self._requests_kwargs(request)
+            )
         except requests.RequestException as exc:
             raise self._transport_error(exc) from None
         response = HttpResponse(raw.status_code, dict(raw.headers), raw.content)

@@ -39,7 +39,9 @@ def content_parts(content: str | list[str | dict[str, Any]]) -> str | list[dict[
     """LangChain content as the neutral form: a string, or a list of typed parts."""
     if isinstance(content, str):
         return content
-    parts = [{"type": "text", "text": item} if isinstance(item, str) else dict(item) for item in content]
+    parts = [
+        {"type": "text", "text": item} if isinstance(item, str) else dict(item) for item in content
+    ]
     if all(part.get("type") == "text" for part in parts):
         return "".join(str(part.get("text", "")) for part in parts)
     return parts
@@ -59,7 +61,11 @@ def to_message(message: BaseMessage) -> Message:
         return Message("user", content_parts(message.content), name=message.name)
     if isinstance(message, AIMessage):
         calls = tuple(
-            ToolCall(call["id"] or f"call_{index}", call["name"], json.dumps(call["args"], ensure_ascii=False))
+            ToolCall(
+                call["id"] or f"call_{index}",
+                call["name"],
+                json.dumps(call["args"], ensure_ascii=False),
+            )
             for index, call in enumerate(message.tool_calls)
         )
         return Message("assistant", _text(message.content), tool_calls=calls)
@@ -69,9 +75,7 @@ def to_message(message: BaseMessage) -> Message:
         return Message("tool", _text(message.content), name=message.name)
     if isinstance(message, ChatMessage) and message.role.lower() in _ROLES:
         return Message(_ROLES[message.role.lower()], content_parts(message.content))
-    raise errors.ValidationError(
-        "messages", f"unsupported message type {type(message).__name__}"
-    )
+    raise errors.ValidationError("messages", f"unsupported message type {type(message).__name__}")
 
 
 def to_messages(messages: Sequence[BaseMessage]) -> tuple[Message, ...]:
@@ -104,12 +108,18 @@ def _parsed_calls(calls: Sequence[ToolCall]) -> tuple[list[Any], list[Any]]:
         try:
             args = json.loads(call.arguments or "{}")
         except ValueError as exc:
-            invalid.append(invalid_tool_call(name=call.name, args=call.arguments, id=call.id, error=str(exc)))
+            invalid.append(
+                invalid_tool_call(name=call.name, args=call.arguments, id=call.id, error=str(exc))
+            )
             continue
         if isinstance(args, dict):
             valid.append(tool_call(name=call.name, args=args, id=call.id))
         else:
-            invalid.append(invalid_tool_call(name=call.name, args=call.arguments, id=call.id, error="not an object"))
+            invalid.append(
+                invalid_tool_call(
+                    name=call.name, args=call.arguments, id=call.id, error="not an object"
+                )
+            )
     return valid, invalid
 
 

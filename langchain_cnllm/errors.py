@@ -18,77 +18,67 @@ from cnllm import errors as cn
 T = TypeVar("T")
 
 
-class _Retryable:
-    """Let langchain-core's ``is_retryable`` follow the vendor error's ``retryable``."""
-
-    retryable: bool
-
-    @property
-    def is_retryable(self) -> bool:  # type: ignore[override]
-        return self.retryable
-
-
-class AuthenticationError(_Retryable, cn.AuthenticationError, lc.ModelAuthenticationError):
+class AuthenticationError(cn.AuthenticationError, lc.ModelAuthenticationError):
     pass
 
 
-class PermissionDeniedError(_Retryable, cn.PermissionDeniedError, lc.ModelPermissionDeniedError):
+class PermissionDeniedError(cn.PermissionDeniedError, lc.ModelPermissionDeniedError):
     pass
 
 
-class InvalidRequestError(_Retryable, cn.InvalidRequestError, lc.ModelInvalidRequestError):
+class InvalidRequestError(cn.InvalidRequestError, lc.ModelInvalidRequestError):
     pass
 
 
-class NotFoundError(_Retryable, cn.NotFoundError, lc.ModelNotFoundError):
+class NotFoundError(cn.NotFoundError, lc.ModelNotFoundError):
     pass
 
 
-class ContextOverflowError(_Retryable, cn.ContextOverflowError, lc.ContextOverflowError):
+class ContextOverflowError(cn.ContextOverflowError, lc.ContextOverflowError):
     pass
 
 
-class InputTooLongError(_Retryable, cn.InputTooLongError, lc.ContextOverflowError):
+class InputTooLongError(cn.InputTooLongError, lc.ContextOverflowError):
     pass
 
 
-class ContentFilterError(_Retryable, cn.ContentFilterError, lc.ModelInvalidRequestError):
+class ContentFilterError(cn.ContentFilterError, lc.ModelInvalidRequestError):
     pass
 
 
-class RateLimitError(_Retryable, cn.RateLimitError, lc.ModelRateLimitError):
+class RateLimitError(cn.RateLimitError, lc.ModelRateLimitError):
     pass
 
 
-class QuotaExceededError(_Retryable, cn.QuotaExceededError, lc.ModelRateLimitError):
+class QuotaExceededError(cn.QuotaExceededError, lc.ModelRateLimitError):
     pass
 
 
-class ServerError(_Retryable, cn.ServerError, lc.ModelAPIError):
+class ServerError(cn.ServerError, lc.ModelAPIError):
     pass
 
 
-class ProtocolError(_Retryable, cn.ProtocolError, lc.ModelAPIError):
+class ProtocolError(cn.ProtocolError, lc.ModelAPIError):
     pass
 
 
-class StreamInterruptedError(_Retryable, cn.StreamInterruptedError, lc.ModelAPIError):
+class StreamInterruptedError(cn.StreamInterruptedError, lc.ModelAPIError):
     pass
 
 
-class APIError(_Retryable, cn.APIError, lc.ModelAPIError):
+class APIError(cn.APIError, lc.ModelAPIError):
     pass
 
 
-class TimeoutError(_Retryable, cn.TimeoutError, lc.ModelTimeoutError):  # noqa: A001
+class TimeoutError(cn.TimeoutError, lc.ModelTimeoutError):
     pass
 
 
-class ConnectionError(_Retryable, cn.ConnectionError, lc.ModelConnectionError):  # noqa: A001
+class ConnectionError(cn.ConnectionError, lc.ModelConnectionError):
     pass
 
 
-class ValidationError(_Retryable, cn.ValidationError, lc.ModelInvalidRequestError):
+class ValidationError(cn.ValidationError, lc.ModelInvalidRequestError):
     pass
 
 
@@ -122,6 +112,8 @@ def to_langchain_error(error: cn.CnLLMError) -> cn.CnLLMError:
             converted = target.__new__(target)
             converted.__dict__.update(error.__dict__)
             converted.args = error.args
+            # langchain-core's flag follows the vendor-specific decision (e.g. Qianfan 336000).
+            converted.is_retryable = error.retryable  # type: ignore[attr-defined]
             return converted
     return error  # ConfigurationError and the like stay what they are (ValueError)
 

@@ -191,7 +191,9 @@ class QianfanClient:
         on_batch: Callable[[int], Any] | None = None,
     ) -> list[EmbeddingResult]:
         """One result per batch of the model's size, in input order; ``on_batch(n)`` after each."""
-        bodies = [protocol.embedding_body(info, batch, user_id) for batch in self._batches(info, texts)]
+        bodies = [
+            protocol.embedding_body(info, batch, user_id) for batch in self._batches(info, texts)
+        ]
         results = []
         for body in bodies:
             response = self._post(info, body)
@@ -208,7 +210,9 @@ class QianfanClient:
         user_id: str | None = None,
         concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> list[EmbeddingResult]:
-        bodies = [protocol.embedding_body(info, batch, user_id) for batch in self._batches(info, texts)]
+        bodies = [
+            protocol.embedding_body(info, batch, user_id) for batch in self._batches(info, texts)
+        ]
         gate = asyncio.Semaphore(max(1, concurrency))
 
         async def one(body: dict[str, Any]) -> EmbeddingResult:

@@ -160,7 +160,9 @@ def raise_for_body(
 def _gateway_error(response: HttpResponse, code: str, request_id: str | None) -> errors.APIError:
     """IAM signature failures come as non-2xx with X-Bce-Error-* headers (§3.2)."""
     message = response.header("x-bce-error-message") or response.text[:200]
-    cls = errors.PermissionDeniedError if response.status == 403 else errors.AuthenticationError
+    cls: type[errors.APIError] = (
+        errors.PermissionDeniedError if response.status == 403 else errors.AuthenticationError
+    )
     if response.status >= 500:
         cls = errors.ServerError
     elif response.status == 429:
@@ -186,7 +188,9 @@ def _warn_once(message: str) -> None:
 # -- validation ---------------------------------------------------------------------------------
 
 
-def _check_range(name: str, value: float | None, low: float, high: float, *, open_low: bool) -> None:
+def _check_range(
+    name: str, value: float | None, low: float, high: float, *, open_low: bool
+) -> None:
     if value is None:
         return
     ok = (low < value if open_low else low <= value) and value <= high
@@ -227,7 +231,9 @@ def _validate_stop(stop: Sequence[str] | None) -> None:
         return
     if len(stop) > MAX_STOP_WORDS:
         raise errors.ValidationError(
-            "stop", f"{len(stop)} strings given; at most {MAX_STOP_WORDS} are allowed", vendor=VENDOR
+            "stop",
+            f"{len(stop)} strings given; at most {MAX_STOP_WORDS} are allowed",
+            vendor=VENDOR,
         )
     for word in stop:
         if not word or len(word) > MAX_STOP_WORD_CHARS:
@@ -300,7 +306,9 @@ def _sampling_fields(params: GenerationParams, info: ModelInfo) -> dict[str, Any
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def wire_messages(messages: Iterable[Message], info: ModelInfo) -> tuple[str | None, list[dict[str, Any]]]:
+def wire_messages(
+    messages: Iterable[Message], info: ModelInfo
+) -> tuple[str | None, list[dict[str, Any]]]:
     """Convert neutral messages to Qianfan's: ``system`` apart, one function call per turn."""
     system_parts: list[str] = []
     wire: list[dict[str, Any]] = []
@@ -328,7 +336,9 @@ def wire_messages(messages: Iterable[Message], info: ModelInfo) -> tuple[str | N
                 }
             )
             pending_text = ""
-            wire.append({"role": "function", "name": name, "content": function_content(message.text)})
+            wire.append(
+                {"role": "function", "name": name, "content": function_content(message.text)}
+            )
     system = "\n".join(part for part in system_parts if part) or None
     return system, wire
 
@@ -513,7 +523,7 @@ def _finish_reason(body: dict[str, Any], tool_calls: tuple[ToolCall, ...]) -> st
 
 
 def raise_if_filtered(body: dict[str, Any]) -> None:
-    """An unsafe input must never look like an empty answer (D003 need_clear_history, D004 is_safe)."""
+    """An unsafe input must never look like an empty answer (need_clear_history, is_safe)."""
     if body.get("result") or body.get("function_call"):
         return
     if body.get("need_clear_history"):
@@ -574,7 +584,9 @@ class StreamParser:
                 f"unexpected stream data from Qianfan: {event.data[:200]!r}", vendor=VENDOR
             ) from exc
         if not isinstance(body, dict):
-            raise errors.ProtocolError(f"unexpected stream data: {event.data[:200]!r}", vendor=VENDOR)
+            raise errors.ProtocolError(
+                f"unexpected stream data: {event.data[:200]!r}", vendor=VENDOR
+            )
         raise_for_body(body)
         self.events += 1
         # A stream request answered with one whole JSON body is complete in itself.
@@ -631,9 +643,11 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
             f"{expected} texts",
             vendor=VENDOR,
         )
-    ordered = sorted(data, key=lambda item: item.get("index", 0)) if all(
-        "index" in item for item in data
-    ) else data
+    ordered = (
+        sorted(data, key=lambda item: item.get("index", 0))
+        if all("index" in item for item in data)
+        else data
+    )
     usage = body.get("usage") or {}
     prompt = usage.get("prompt_tokens")
     return EmbeddingResult(

@@ -76,7 +76,12 @@ def sign(
     signing_key = hmac.new(secret_key.encode(), prefix.encode(), hashlib.sha256).hexdigest()
     header_block, names = canonical_headers(headers, signed_headers)
     canonical_request = "\n".join(
-        [method.upper(), uri_encode(path).replace("%2F", "/"), canonical_query(query or {}), header_block]
+        [
+            method.upper(),
+            uri_encode(path).replace("%2F", "/"),
+            canonical_query(query or {}),
+            header_block,
+        ]
     )
     signature = hmac.new(
         signing_key.encode(), canonical_request.encode(), hashlib.sha256

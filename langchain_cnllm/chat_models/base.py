@@ -9,10 +9,9 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
-    LangSmithParams,
     agenerate_from_stream,
     generate_from_stream,
 )
@@ -31,7 +30,12 @@ from langchain_cnllm import _convert
 from langchain_cnllm.errors import aiterate, iterate, langchain_errors
 
 # Call-time keywords the base class understands; anything else goes to ``extra`` (the body).
-_TOOLS, _TOOL_CHOICE, _JSON_MODE, _INSTRUCTION = "tools", "tool_choice", "json_mode", "json_instruction"
+_TOOLS, _TOOL_CHOICE, _JSON_MODE, _INSTRUCTION = (
+    "tools",
+    "tool_choice",
+    "json_mode",
+    "json_instruction",
+)
 
 
 class CnChatModel(BaseChatModel):
@@ -240,11 +244,9 @@ class CnChatModel(BaseChatModel):
         trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
         if method == "function_calling" and schema is not None and self._supports_tools():
             name = convert_to_openai_tool(schema)["function"]["name"]
-            llm = self.bind_tools(
-                [schema], tool_choice=name, ls_structured_output_format=trace
-            )
+            llm = self.bind_tools([schema], tool_choice=name, ls_structured_output_format=trace)
             parser: Runnable[Any, Any] = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
                 if is_pydantic
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
@@ -255,12 +257,17 @@ class CnChatModel(BaseChatModel):
                 json_mode=self._supports_json_mode(),
                 ls_structured_output_format=trace,
             )
-            parser = RunnableLambda(_json_parser(schema if is_pydantic else None))
+            pydantic_schema = schema if is_pydantic and isinstance(schema, type) else None
+            parser = RunnableLambda(_json_parser(pydantic_schema))
         if not include_raw:
             return llm | parser
-        parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+        parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
         fallback = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+        return RunnableMap(raw=llm) | parsed.with_fallbacks(
+            [fallback], exception_key="parsing_error"
+        )
 
 
 def _tool_choice_name(choice: dict[str, Any] | str | bool | None) -> str | None:
@@ -285,9 +292,13 @@ def _with_instruction(messages: tuple[Message, ...], instruction: str) -> tuple[
 
 
 def _json_parser(model: type | None) -> Callable[[AIMessage], Any]:
-    def parse(message: AIMessage) -> Any:
+    def parse(message: AIMessage, /) -> Any:
         data = structured.extract_json(message.text)
-        return model.model_validate(data) if model is not None else data  # type: ignore[attr-defined]
+        if model is None:
+            return data
+        # pydantic v2 models validate with model_validate, v1 models with parse_obj
+        validate = getattr(model, "model_validate", None) or model.parse_obj  # type: ignore[attr-defined]
+        return validate(data)
 
     return parse
 

@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseLLM
-from langchain_core.language_models.llms import LangSmithParams
+from langchain_core.language_models import BaseLLM, LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from pydantic import ConfigDict, Field, model_validator
 from typing_extensions import Self
@@ -99,7 +98,9 @@ class QianfanLLM(QianfanSettings, BaseLLM):
             extra={**self.model_kwargs, **kwargs},
         )
 
-    def _request(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]) -> CompletionRequest:
+    def _request(
+        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> CompletionRequest:
         return CompletionRequest(prompt, self._params(stop, dict(kwargs)))
 
     def _generate(
@@ -109,7 +110,7 @@ class QianfanLLM(QianfanSettings, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        generations = []
+        generations: list[list[Generation]] = []
         for prompt in prompts:
             if self.streaming:
                 chunks = list(self._stream(prompt, stop, run_manager, **kwargs))
@@ -117,7 +118,9 @@ class QianfanLLM(QianfanSettings, BaseLLM):
                 continue
             with langchain_errors():
                 result = self.client.complete(self._info(), self._request(prompt, stop, kwargs))
-            generations.append([Generation(text=result.text, generation_info=_generation_info(result))])
+            generations.append(
+                [Generation(text=result.text, generation_info=_generation_info(result))]
+            )
         return _llm_result(generations, self._info().name)
 
     async def _agenerate(
@@ -129,9 +132,18 @@ class QianfanLLM(QianfanSettings, BaseLLM):
     ) -> LLMResult:
         async def one(prompt: str) -> list[Generation]:
             if self.streaming:
-                return [_merge([chunk async for chunk in self._astream(prompt, stop, run_manager, **kwargs)])]
+                return [
+                    _merge(
+                        [
+                            chunk
+                            async for chunk in self._astream(prompt, stop, run_manager, **kwargs)
+                        ]
+                    )
+                ]
             with langchain_errors():
-                result = await self.client.acomplete(self._info(), self._request(prompt, stop, kwargs))
+                result = await self.client.acomplete(
+                    self._info(), self._request(prompt, stop, kwargs)
+                )
             return [Generation(text=result.text, generation_info=_generation_info(result))]
 
         generations = list(await asyncio.gather(*(one(prompt) for prompt in prompts)))

@@ -184,7 +184,13 @@ def test_conversations_qianfan_refuses_are_refused_before_sending(messages: tupl
 
 
 def test_consecutive_turns_of_one_role_are_merged() -> None:
-    messages = (Message("user", "a"), Message("user", "b"), Message("assistant", "c"), Message("assistant", "d"), Message("user", "e"))
+    messages = (
+        Message("user", "a"),
+        Message("user", "b"),
+        Message("assistant", "c"),
+        Message("assistant", "d"),
+        Message("user", "e"),
+    )
     body = protocol.chat_body(LLAMA, ChatRequest(messages), stream=False)
     assert [m["content"] for m in body["messages"]] == ["a\n\nb", "c\n\nd", "e"]
 
@@ -195,20 +201,27 @@ def test_content_over_the_documented_limit_is_refused() -> None:
 
 
 def test_images_are_refused_for_text_only_models() -> None:
-    parts = [{"type": "text", "text": "图里有什么"}, {"type": "image_url", "image_url": {"url": "x"}}]
+    parts = [
+        {"type": "text", "text": "图里有什么"},
+        {"type": "image_url", "image_url": {"url": "x"}},
+    ]
     with pytest.raises(errors.ValidationError, match="image_url"):
         protocol.chat_body(LLAMA, ChatRequest((Message("user", parts),)), stream=False)
 
 
 def test_function_calling_wire_format() -> None:
-    tool = ToolSpec("get_weather", "查天气", {"type": "object", "properties": {"city": {"type": "string"}}})
+    tool = ToolSpec(
+        "get_weather", "查天气", {"type": "object", "properties": {"city": {"type": "string"}}}
+    )
     call = ToolCall("call_1", "get_weather", '{"city": "北京"}')
     messages = (
         Message("user", "北京天气?"),
         Message("assistant", "", tool_calls=(call,)),
         Message("tool", "晴", tool_call_id="call_1"),
     )
-    body = protocol.chat_body(ERNIE, ChatRequest(messages, tools=(tool,), tool_choice="get_weather"), stream=False)
+    body = protocol.chat_body(
+        ERNIE, ChatRequest(messages, tools=(tool,), tool_choice="get_weather"), stream=False
+    )
     assert body["functions"] == [
         {"name": "get_weather", "description": "查天气", "parameters": tool.parameters}
     ]
@@ -218,7 +231,11 @@ def test_function_calling_wire_format() -> None:
         "content": "/",
         "function_call": {"name": "get_weather", "arguments": '{"city": "北京"}'},
     }
-    assert body["messages"][2] == {"role": "function", "name": "get_weather", "content": '{"result": "晴"}'}
+    assert body["messages"][2] == {
+        "role": "function",
+        "name": "get_weather",
+        "content": '{"result": "晴"}',
+    }
 
 
 def test_parallel_tool_calls_are_replayed_as_one_pair_of_turns_each() -> None:
@@ -247,7 +264,11 @@ def test_tools_on_a_model_without_function_calling_are_refused() -> None:
 def test_seed_sync_chat_answer() -> None:
     result = protocol.parse_result(seed_json("d003_sync.json"), LLAMA)
     assert result.text.startswith("千帆是百度旗下的企业级大模型生产平台")
-    assert (result.usage.input_tokens, result.usage.output_tokens, result.usage.total_tokens) == (7, 67, 74)
+    assert (result.usage.input_tokens, result.usage.output_tokens, result.usage.total_tokens) == (
+        7,
+        67,
+        74,
+    )
     assert result.request_id == "as-bcmt5ct4iy"
     assert result.metadata["need_clear_history"] is False
     assert result.finish_reason is None  # the seed answer has no finish_reason: none is invented
@@ -266,13 +287,21 @@ def test_seed_2023_stream_usage_follows_the_is_end_rule() -> None:
     assert [d.usage for d in deltas[:-1]] == [None] * 8
     final = deltas[-1]
     assert final.is_final and final.request_id == "as-ywwpgx4dt7"
-    assert (final.usage.input_tokens, final.usage.output_tokens, final.usage.total_tokens) == (11, 401, 412)
+    assert (final.usage.input_tokens, final.usage.output_tokens, final.usage.total_tokens) == (
+        11,
+        401,
+        412,
+    )
     assert "".join(d.text for d in deltas).startswith("以下是一些适合自驾游的路线推荐")
 
 
 def test_seed_2024_stream_usage_is_not_overcounted() -> None:
     final = stream_deltas("d003_stream_2024_python.sse", LLAMA)[-1]
-    assert (final.usage.input_tokens, final.usage.output_tokens, final.usage.total_tokens) == (3, 234, 237)
+    assert (final.usage.input_tokens, final.usage.output_tokens, final.usage.total_tokens) == (
+        3,
+        234,
+        237,
+    )
 
 
 def test_seed_completion_stream() -> None:
@@ -327,7 +356,14 @@ def test_error_codes_map_to_classes_and_retryability(code: int, cls: type, retry
 
 def test_mid_stream_error_event_raises() -> None:
     parser = protocol.StreamParser(LLAMA)
-    events = list(iter_sse([b'data: {"id":"as-1","sentence_id":0,"is_end":false,"result":"a"}\n\n{"error_code": 336100, "error_msg": "busy"}\n']))
+    events = list(
+        iter_sse(
+            [
+                b'data: {"id":"as-1","sentence_id":0,"is_end":false,"result":"a"}\n\n'
+                b'{"error_code": 336100, "error_msg": "busy"}\n'
+            ]
+        )
+    )
     parser.feed(events[0])
     with pytest.raises(errors.ServerError):
         parser.feed(events[1])
@@ -347,7 +383,11 @@ def test_function_call_answer() -> None:
     body = {
         "id": "as-fc",
         "result": "",
-        "function_call": {"name": "get_weather", "arguments": '{"city":"北京"}', "thoughts": "查一下"},
+        "function_call": {
+            "name": "get_weather",
+            "arguments": '{"city":"北京"}',
+            "thoughts": "查一下",
+        },
         "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
     }
     result = protocol.parse_result(body, ERNIE)
@@ -358,7 +398,10 @@ def test_function_call_answer() -> None:
 
 def test_embeddings_in_index_order_and_batch_limits() -> None:
     info = models.resolve("embeddings", "bge-large-zh", None)
-    body = {"data": [{"index": 1, "embedding": [0.0, 1.0]}, {"index": 0, "embedding": [1.0, 0.0]}], "usage": {"prompt_tokens": 4, "total_tokens": 4}}
+    body = {
+        "data": [{"index": 1, "embedding": [0.0, 1.0]}, {"index": 0, "embedding": [1.0, 0.0]}],
+        "usage": {"prompt_tokens": 4, "total_tokens": 4},
+    }
     result = protocol.parse_embeddings(body, info, 2)
     assert result.vectors == [[1.0, 0.0], [0.0, 1.0]]
     assert protocol.embedding_body(info, ["a", "b"], None) == {"input": ["a", "b"]}

@@ -19,9 +19,15 @@ PATH = "/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/qianfan_chinese_llama_2_13b"
 
 def test_vector_a_baidu_default_header_set() -> None:
     auth = signer.sign(
-        access_key=AK, secret_key=SK, method="PUT", path="/v1/test/myfolder/readme.txt",
-        headers=BOS_HEADERS, query=BOS_QUERY, timestamp="2015-04-27T08:23:49Z",
-        expiration_seconds=1800, list_signed_headers=False,
+        access_key=AK,
+        secret_key=SK,
+        method="PUT",
+        path="/v1/test/myfolder/readme.txt",
+        headers=BOS_HEADERS,
+        query=BOS_QUERY,
+        timestamp="2015-04-27T08:23:49Z",
+        expiration_seconds=1800,
+        list_signed_headers=False,
     )
     assert auth == (
         "bce-auth-v1/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/2015-04-27T08:23:49Z/1800//"
@@ -31,9 +37,15 @@ def test_vector_a_baidu_default_header_set() -> None:
 
 def test_vector_a_host_and_date_signed() -> None:
     auth = signer.sign(
-        access_key=AK, secret_key=SK, method="PUT", path="/v1/test/myfolder/readme.txt",
-        headers=BOS_HEADERS, query=BOS_QUERY, timestamp="2015-04-27T08:23:49Z",
-        expiration_seconds=1800, signed_headers=["host", "x-bce-date"],
+        access_key=AK,
+        secret_key=SK,
+        method="PUT",
+        path="/v1/test/myfolder/readme.txt",
+        headers=BOS_HEADERS,
+        query=BOS_QUERY,
+        timestamp="2015-04-27T08:23:49Z",
+        expiration_seconds=1800,
+        signed_headers=["host", "x-bce-date"],
     )
     assert auth.endswith(
         "/1800/host;x-bce-date/1b8de5a23a56eef657c69f94c621e7acd227d049a4ba577f537d5e5cebf0cf32"
@@ -43,7 +55,12 @@ def test_vector_a_host_and_date_signed() -> None:
 def test_vector_b1_qianfan_chat_call() -> None:
     moment = datetime.fromtimestamp(1719043200, tz=timezone.utc)
     headers = signer.iam_headers(
-        access_key=AK, secret_key=SK, method="POST", url_host="aip.baidubce.com", path=PATH, now=moment
+        access_key=AK,
+        secret_key=SK,
+        method="POST",
+        url_host="aip.baidubce.com",
+        path=PATH,
+        now=moment,
     )
     assert headers["x-bce-date"] == "2024-06-22T08:00:00Z"
     assert headers["Authorization"] == (
@@ -60,7 +77,11 @@ def test_vector_b2_sdk_style_request_id_header() -> None:
         "Request_id": "sdk-py-0.4.12.3-abcdefghijklmnop",
     }
     auth = signer.sign(
-        access_key=AK, secret_key=SK, method="POST", path=PATH, headers=headers,
+        access_key=AK,
+        secret_key=SK,
+        method="POST",
+        path=PATH,
+        headers=headers,
         timestamp="2024-06-22T08:00:00Z",
         signed_headers=["content-type", "host", "request_id", "x-bce-date"],
     )
