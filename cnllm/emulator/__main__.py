@@ -1,0 +1,81 @@
+"""``python -m cnllm.emulator``: serve the emulator until Ctrl-C (or SIGTERM)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .server import Emulator, is_loopback
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m cnllm.emulator",
+        description="Serve the vendors' HTTP protocols on a loopback port, offline.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address only")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before a response")
+    parser.add_argument("--chunk-interval", type=float, default=0.0, help="seconds between events")
+    parser.add_argument("--strict", action="store_true", help="check credentials and signatures")
+    parser.add_argument("--qianfan-ak", help="OAuth API Key accepted in strict mode")
+    parser.add_argument("--qianfan-sk", help="OAuth Secret Key accepted in strict mode")
+    parser.add_argument("--qianfan-access-key", help="IAM Access Key accepted in strict mode")
+    parser.add_argument("--qianfan-secret-key", help="IAM Secret Key accepted in strict mode")
+    parser.add_argument("--token-ttl", type=int, default=2592000, help="access token lifetime")
+    parser.add_argument(
+        "--stream-usage-style", choices=("2023", "2024"), default="2024",
+        help="usage in stream chunks: 2024 = placeholder then totals; 2023 = per chunk",
+    )
+    return parser
+
+
+def _credentials(args: argparse.Namespace) -> dict[str, str]:
+    names = ("qianfan_ak", "qianfan_sk", "qianfan_access_key", "qianfan_secret_key")
+    return {name: getattr(args, name) for name in names if getattr(args, name)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not is_loopback(args.host):
+        print(f"refusing to bind {args.host!r}: the emulator serves loopback only",
+              file=sys.stderr)
+        return 2
+    emulator = Emulator(
+        host=args.host, port=args.port, latency=args.latency,
+        chunk_interval=args.chunk_interval, strict=args.strict, token_ttl=args.token_ttl,
+        credentials=_credentials(args), stream_usage_style=args.stream_usage_style,
+    )
+    try:
+        emulator.start()
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    print(emulator.base_url, flush=True)
+    print("cnllm emulator serving; Ctrl-C stops it", file=sys.stderr, flush=True)
+    _wait_for_signal()
+    emulator.stop()
+    return 0
+
+
+def _wait_for_signal() -> None:
+    stopped = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

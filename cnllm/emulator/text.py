@@ -1,0 +1,234 @@
+"""Deterministic text: token counts, answers, stream pieces, logprobs and embeddings.
+
+Everything here is a pure function of its input (no randomness, no salted ``hash()``), so
+the same request always gets the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK_CHAR = re.compile(f"[{CJK}]")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")
+_PIECE = re.compile(rf"[{CJK}]|[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*|\s+|.", re.DOTALL)
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
+QUOTES = re.compile(
+    r"\"([^\"\n]+)\"|“([^”\n]+)”|「([^」\n]+)」|『([^』\n]+)』|«([^»\n]+)»|‘([^’\n]+)’"
+    r"|(?<![A-Za-z0-9])'([^'\n]+?)'(?![A-Za-z0-9])"
+)
+_STOPWORD_TEXT = (
+    "a an the is are was were be of to in on at for and or with what which who how why "
+    "when where do does did can could would should please me you i it this that tell "
+    "about use using"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+# -- tokens -------------------------------------------------------------------------------------
+
+
+def count_tokens(text: str) -> int:
+    """The vendor's estimate: CJK characters + English words x 1.3, rounded, at least 1."""
+    cjk = len(_CJK_CHAR.findall(text))
+    words = len(_WORD.findall(text))
+    return max(1, round(cjk + words * 1.3))
+
+
+def pieces(text: str) -> list[str]:
+    """Split text into token-like pieces (a CJK character, a word, a space run, a symbol)."""
+    return _PIECE.findall(text)
+
+
+def split_stream(text: str, minimum: int = 3, maximum: int = 8) -> list[str]:
+    """Cut an answer into stream deltas: at least ``minimum`` when there are enough pieces."""
+    parts = pieces(text)
+    if len(parts) <= 1:
+        return [text]
+    count = max(min(len(parts), minimum), min(maximum, len(parts) // 6))
+    size, extra = divmod(len(parts), count)
+    deltas: list[str] = []
+    start = 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        deltas.append("".join(parts[start:end]))
+        start = end
+    return deltas
+
+
+def stable_int(*parts: str) -> int:
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def logprobs(text: str, top: int) -> dict[str, list[dict[str, object]]]:
+    """``{content: [{token, logprob, top_logprobs}]}`` with made-up but stable numbers."""
+    content: list[dict[str, object]] = []
+    for token in pieces(text):
+        value = -round((stable_int("lp", token) % 2000) / 1000.0, 4)
+        alternatives = [{"token": token, "logprob": value}]
+        for rank in range(1, top):
+            alternatives.append({"token": f"{token}#{rank}", "logprob": round(value - rank, 4)})
+        content.append({"token": token, "logprob": value, "top_logprobs": alternatives[:top]})
+    return {"content": content}
+
+
+# -- similarity ---------------------------------------------------------------------------------
+
+
+def features(text: str) -> list[str]:
+    """CJK characters and bigrams plus lower-cased English words (stopwords dropped)."""
+    lowered = text.lower()
+    found: list[str] = []
+    for run in re.findall(f"[{CJK}]+", lowered):
+        found.extend(run)
+        found.extend(run[i : i + 2] for i in range(len(run) - 1))
+    found.extend(w for w in _WORD.findall(lowered) if w not in _STOPWORDS)
+    return found
+
+
+def similarity(left: str, right: str) -> float:
+    a, b = set(features(left)), set(features(right))
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def embed(text: str, dimensions: int) -> list[float]:
+    """Signed feature hashing into ``dimensions``, L2-normalised: similar texts, close vectors."""
+    vector = [0.0] * dimensions
+    for feature in features(text) or [text.strip().lower() or "<empty>"]:
+        number = stable_int("emb", feature)
+        sign = 1.0 if number >> 63 else -1.0
+        weight = 1.0 if _CJK_CHAR.match(feature) else 1.5
+        vector[number % dimensions] += sign * weight
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [round(v / norm, 6) for v in vector]
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+def quoted(text: str) -> list[str]:
+    """Quoted strings in order, in "", “”, 「」, 『』, «», ‘’ or '' quotes."""
+    return [next(group for group in match.groups() if group) for match in QUOTES.finditer(text)]
+
+
+_REPEAT = re.compile(
+    r"(重复|复述|跟我说|照着说|说出|请说|只说|只回答|回答|输出|say|repeat|reply with|respond with|"
+    r"answer with|print|echo|output)",
+    re.IGNORECASE,
+)
+
+
+_REPEAT_REACH = 12  # the quote must follow the verb closely: "Say 'hi'", not a quote pages later
+
+
+def _repeat_request(question: str) -> str | None:
+    """``Say "hello"`` / 请重复“你好”: the quoted text, verbatim."""
+    for verb in _REPEAT.finditer(question):
+        match = QUOTES.search(question, verb.end())
+        if match is not None and match.start() - verb.end() <= _REPEAT_REACH:
+            return next(group for group in match.groups() if group)
+    return None
+
+
+_QUESTION_LABEL = re.compile(r"(?:问题|提问|question|query)是?\s*[:：]\s*(.+)", re.IGNORECASE)
+_CONTEXT_LABEL = re.compile(
+    r"(context|上下文|已知信息|参考资料|资料|背景|documents?|passages?|following)", re.IGNORECASE
+)
+# Where labelled context starts ("Context:", "已知信息：", "参考资料1："): quote only after it.
+_CONTEXT_START = re.compile(
+    r"(?:context|上下文|已知信息|参考资料|资料|背景信息|documents?)[^\n:：]{0,20}[:：]",
+    re.IGNORECASE,
+)
+# Prompt-template sentences ("Use the context to answer the question") are never quoted.
+_INSTRUCTION = re.compile(r"context|query|question|answer|上下文|已知信息|回答|提问", re.IGNORECASE)
+_LINE_LABEL = re.compile(r"^\s*(?:[\w\u4e00-\u9fff ]{1,12}\d*\s*[:：]\s*)?")
+
+
+def sentences(text: str) -> list[str]:
+    found = []
+    for part in _SENTENCE_END.split(text):
+        cleaned = _LINE_LABEL.sub("", part).strip(" \t-*•>#")
+        if len(cleaned) >= 4:
+            found.append(cleaned)
+    return found
+
+
+def _split_question(message: str) -> tuple[str, str]:
+    """(question, context) of a user message; the context may be empty."""
+    labelled = _QUESTION_LABEL.search(message)
+    if labelled:
+        question = labelled.group(1).strip().splitlines()[0]
+        return question, message[: labelled.start()] + message[labelled.end() :]
+    lines = [line for line in message.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return message.strip(), ""
+    asked = [i for i, line in enumerate(lines) if line.rstrip().endswith(("?", "？"))]
+    index = asked[-1] if asked else len(lines) - 1
+    context = "\n".join(line for i, line in enumerate(lines) if i != index)
+    return lines[index].strip(), context
+
+
+def _context_part(text: str) -> str:
+    start = _CONTEXT_START.search(text)
+    return text[start.end() :] if start else text
+
+
+def _rag_answer(message: str, system: str) -> str | None:
+    question, context = _split_question(message)
+    context = _context_part(context)
+    if len(sentences(system)) >= 3 or _CONTEXT_LABEL.search(system):  # not a mere persona
+        context = f"{context}\n{_context_part(system)}"
+    candidates = [s for s in sentences(context) if not _INSTRUCTION.search(s)]
+    if not candidates or (len(candidates) < 2 and not _CONTEXT_LABEL.search(message + system)):
+        return None
+    scored = sorted(
+        ((similarity(question, s), -i, s) for i, s in enumerate(candidates)), reverse=True
+    )
+    best = scored[0][0]
+    if best <= 0.0:
+        return None
+    chosen = [s for score, _, s in scored[:2] if score >= best * 0.8]
+    chosen.sort(key=candidates.index)
+    return "根据资料：" + " ".join(_clip(s, 90) for s in chosen)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TEMPLATES = (
+    "你好！我是千帆模拟服务（emulator），收到你的问题：“{q}”。这是一个确定性的模拟回答，"
+    "同样的请求总会得到同样的结果，适合离线测试与演示。",
+    "你好！我是千帆模拟服务（emulator）。关于“{q}”，这里给出一段固定的示例回答："
+    "模拟服务不联网，也不调用真实模型，只按规则生成可重复的内容。",
+    "你好！我是千帆模拟服务（emulator）。你问的是“{q}”。如果想测试检索增强，"
+    "请把资料和问题一起发给我，我会引用与问题最相关的句子。",
+)
+
+
+def default_answer(question: str) -> str:
+    short = _clip(question, 30) or "（空）"
+    template = _TEMPLATES[stable_int("answer", question) % len(_TEMPLATES)]
+    return template.format(q=short)
+
+
+def answer(message: str, system: str = "") -> str:
+    """The reply to a user message: a repeat, a quote from given context, or a default."""
+    return _repeat_request(message) or _rag_answer(message, system) or default_answer(message)
+
+
+def tool_result_answer(name: str, content: str, question: str) -> str:
+    return (
+        f"根据工具 {name} 的返回结果 {_clip(content, 80)}，"
+        f"我对“{_clip(question, 30)}”的回答已经得出：结果如上。"
+    )
+
+
+def refusal() -> str:
+    return "抱歉，这个问题涉及敏感内容，我无法回答。"
