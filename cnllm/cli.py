@@ -10,10 +10,7 @@ def _demo(argv: list[str]) -> int:
     try:
         from cnllm.demo.rag import main as demo_main
     except ImportError as exc:  # langchain-core is an extra
-        print(
-            "cnllm demo needs the LangChain extra: "
-            f"pip install 'langchain-cnllm[langchain]' ({exc})"
-        )
+        print(f"cnllm demo needs the demo extra: pip install 'langchain-cnllm[demo]' ({exc})")
         return 2
     return demo_main(argv)
 

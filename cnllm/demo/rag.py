@@ -17,6 +17,7 @@ from importlib import resources
 from operator import itemgetter
 from typing import Any
 
+import numpy  # noqa: F401 - InMemoryVectorStore needs it; fail early with the install hint
 from langchain_core.documents import Document
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
