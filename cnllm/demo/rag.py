@@ -1,15 +1,14 @@
 """``cnllm demo``: a small RAG chain over the bundled Chinese corpus.
 
-QianfanEmbeddings + an in-memory vector store + ChatQianfan. With no Qianfan credentials in
-the environment it runs against the built-in emulator (and says so); with credentials it
-uses the live service.
+The chain is built once and is the same for every provider; only the retriever and the chat
+model come from the provider (``--provider``). With no credentials for the provider in the
+environment it runs against the built-in emulator, and says so; with them, the live service.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,9 @@ from langchain_core.documents import Document
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
-from langchain_core.vectorstores import InMemoryVectorStore
+
+from cnllm.demo import providers
+from cnllm.demo.providers import Provider
 
 QUESTIONS = ("故宫是什么时候建成的？", "检索增强生成有什么好处？", "劳动争议应该怎么解决？")
 PROMPT = ChatPromptTemplate.from_messages(
@@ -31,7 +32,6 @@ PROMPT = ChatPromptTemplate.from_messages(
         ("human", "资料：\n{context}\n\n问题：{question}"),
     ]
 )
-CREDENTIAL_VARS = (("QIANFAN_AK", "QIANFAN_SK"), ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY"))
 
 
 def load_corpus() -> list[Document]:
@@ -43,26 +43,22 @@ def load_corpus() -> list[Document]:
     ]
 
 
-def has_live_credentials() -> bool:
-    return any(all(os.environ.get(name) for name in pair) for pair in CREDENTIAL_VARS)
-
-
 @contextmanager
-def qianfan_target() -> Iterator[dict[str, Any]]:
+def target(provider: Provider) -> Iterator[dict[str, Any]]:
     """Constructor arguments for the live service, or for an emulator started here."""
-    if has_live_credentials():
-        print("Using the live Qianfan service (credentials found in the environment).")
+    if provider.is_live():
+        print(f"Using the live {provider.name} service (credentials found in the environment).")
         yield {}
         return
     from cnllm.emulator import Emulator
 
     with Emulator() as emulator:
+        needed = " or ".join("/".join(group) for group in provider.live_when)
         print(
-            "No Qianfan credentials set (QIANFAN_AK/QIANFAN_SK or QIANFAN_ACCESS_KEY/"
-            f"QIANFAN_SECRET_KEY): running against the built-in emulator at {emulator.base_url}; "
-            "answers are simulated."
+            f"No {provider.name} credentials set ({needed}): running against the built-in "
+            f"emulator at {emulator.base_url}; answers are simulated."
         )
-        yield {"base_url": emulator.base_url, "api_key": "demo-ak", "secret_key": "demo-sk"}
+        yield provider.emulator_settings(emulator.base_url)
 
 
 def format_docs(docs: list[Document]) -> str:
@@ -81,15 +77,12 @@ def build_chain(
     return RunnablePassthrough.assign(docs=itemgetter("question") | retriever).assign(answer=answer)
 
 
-def run(questions: tuple[str, ...], model: str, embedding_model: str) -> None:
-    from langchain_cnllm import ChatQianfan, QianfanEmbeddings
-
-    with qianfan_target() as target:
+def run(provider_name: str, questions: tuple[str, ...], model: str | None) -> None:
+    provider = providers.load(provider_name)
+    with target(provider) as settings:
         started = time.perf_counter()
-        embeddings = QianfanEmbeddings(model=embedding_model, **target)
-        store = InMemoryVectorStore.from_documents(load_corpus(), embeddings)
-        chat = ChatQianfan(model=model, temperature=0.1, **target)
-        chain = build_chain(store.as_retriever(search_kwargs={"k": 3}), chat)
+        retriever, chat = provider.build(settings, load_corpus(), model)
+        chain = build_chain(retriever, chat)
         for question in questions:
             result = chain.invoke({"question": question})
             titles = "、".join(doc.metadata["title"] for doc in result["docs"])
@@ -99,9 +92,9 @@ def run(questions: tuple[str, ...], model: str, embedding_model: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cnllm demo", description=__doc__)
+    parser.add_argument("--provider", default="qianfan", choices=sorted(providers.MODULES))
     parser.add_argument("--question", action="append", help="ask this instead (repeatable)")
-    parser.add_argument("--model", default="Qianfan-Chinese-Llama-2-13B")
-    parser.add_argument("--embedding-model", default="bge-large-zh")
+    parser.add_argument("--model", help="the chat model (default: the provider's demo model)")
     args = parser.parse_args(argv)
-    run(tuple(args.question or QUESTIONS), args.model, args.embedding_model)
+    run(args.provider, tuple(args.question or QUESTIONS), args.model)
     return 0

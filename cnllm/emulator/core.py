@@ -19,7 +19,12 @@ from .faults import AUTH_TAG, Fault
 JSON_TYPE = "application/json;charset=utf-8"
 
 # Vendor modules imported when an Emulator starts; each registers itself on import.
-VENDOR_MODULES: list[str] = ["cnllm.emulator.qianfan"]
+VENDOR_MODULES: list[str] = [
+    "cnllm.emulator.qianfan",
+    "cnllm.emulator.koala",
+    "cnllm.emulator.dashscope",
+    "cnllm.emulator.clueai",
+]
 
 
 @dataclass

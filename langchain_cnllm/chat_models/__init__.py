@@ -1,3 +1,1 @@
-from langchain_cnllm.chat_models.qianfan import ChatQianfan
-
-__all__ = ["ChatQianfan"]
+"""chat_models: one module per vendor (see langchain_cnllm.__init__ for the public names)."""

@@ -286,7 +286,12 @@ def _with_instruction(messages: tuple[Message, ...], instruction: str) -> tuple[
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]
         if message.role == "user":
-            updated = Message("user", f"{message.text}\n\n{instruction}", name=message.name)
+            content: str | list[dict[str, Any]] = (
+                f"{message.content}\n\n{instruction}"
+                if isinstance(message.content, str)
+                else [*message.content, {"type": "text", "text": f"\n\n{instruction}"}]
+            )
+            updated = Message("user", content, name=message.name)
             return (*messages[:index], updated, *messages[index + 1 :])
     return (*messages, Message("user", instruction))
 

@@ -1,3 +1,1 @@
-from langchain_cnllm.embeddings.qianfan import QianfanEmbeddings
-
-__all__ = ["QianfanEmbeddings"]
+"""embeddings: one module per vendor (see langchain_cnllm.__init__ for the public names)."""

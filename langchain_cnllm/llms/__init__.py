@@ -1,3 +1,1 @@
-from langchain_cnllm.llms.qianfan import QianfanLLM
-
-__all__ = ["QianfanLLM"]
+"""llms: one module per vendor (see langchain_cnllm.__init__ for the public names)."""

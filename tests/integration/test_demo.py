@@ -32,5 +32,5 @@ def test_demo_with_credentials_uses_the_configured_service(
 ) -> None:
     assert main(["demo", "--question", "长城有多长？"]) == 0
     out = capsys.readouterr().out
-    assert "live Qianfan service" in out and "长城" in out
+    assert "live Baidu Qianfan service" in out and "长城" in out
     assert qianfan_env.stats.token_requests == 1  # it really went to QIANFAN_BASE_URL

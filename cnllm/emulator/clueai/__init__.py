@@ -1,0 +1,1 @@
+"""The emulated clueai service; importing it registers the vendor (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""The emulated dashscope service; importing it registers the vendor (filled in by its issue)."""
