@@ -49,6 +49,8 @@ def is_loopback(host: str) -> bool:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Python's default backlog of 5 drops connections when 64 clients connect at once.
+    request_queue_size = 1024
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], app: App) -> None:
