@@ -75,8 +75,11 @@ _TOKENS: dict[tuple[str, str, str], _CachedToken] = {}
 _TOKENS_LOCK = threading.Lock()
 
 
-def _cache_entry(base_url: str, api_key: str, secret_key: str) -> _CachedToken:
-    key = (base_url.rstrip("/"), api_key, hashlib.sha256(secret_key.encode()).hexdigest())
+def _token_key(base_url: str, api_key: str, secret_key: str) -> tuple[str, str, str]:
+    return (base_url.rstrip("/"), api_key, hashlib.sha256(secret_key.encode()).hexdigest())
+
+
+def _cache_entry(key: tuple[str, str, str]) -> _CachedToken:
     with _TOKENS_LOCK:
         return _TOKENS.setdefault(key, _CachedToken())
 
@@ -102,6 +105,8 @@ class Authorizer:
         self.base_url = base_url
         self.transport = transport
         self.clock = clock
+        self._cached: _CachedToken | None = None
+        self._key = _token_key(base_url, credentials.api_key or "", credentials.secret_key or "")
 
     @property
     def can_refresh(self) -> bool:
@@ -110,9 +115,10 @@ class Authorizer:
     # -- OAuth --------------------------------------------------------------------------------
 
     def _entry(self) -> _CachedToken:
-        return _cache_entry(
-            self.base_url, self.credentials.api_key or "", self.credentials.secret_key or ""
-        )
+        # The key is hashed once, not on every call; clear_token_cache() still takes effect.
+        if self._cached is None or _TOKENS.get(self._key) is not self._cached:
+            self._cached = _cache_entry(self._key)
+        return self._cached
 
     def _store(self, entry: _CachedToken, token: str, expires_in: float | None) -> str:
         lifetime = expires_in if expires_in is not None else 2592000.0
