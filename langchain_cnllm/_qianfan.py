@@ -1,59 +1,11 @@
-"""Configuration shared by ChatQianfan, QianfanLLM and QianfanEmbeddings."""
+"""Qianfan configuration for the LangChain classes (the fields live in cnllm)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
-
-from cnllm.qianfan import protocol
-from cnllm.qianfan.auth import Credentials
-from cnllm.qianfan.client import QianfanClient
+from cnllm.qianfan.settings import QianfanSettings as _Fields
 
 
-def _reveal(secret: SecretStr | None) -> str | None:
-    return secret.get_secret_value() if secret is not None else None
-
-
-class QianfanSettings(BaseModel):
-    """Credentials, host and endpoint; each field reads the env var of the same name.
-
-    OAuth application keys (``QIANFAN_AK`` / ``QIANFAN_SK``) win over IAM keys
-    (``QIANFAN_ACCESS_KEY`` / ``QIANFAN_SECRET_KEY``) when both are set, as in the SDK.
-    """
-
-    qianfan_ak: SecretStr | None = Field(
-        default_factory=secret_from_env("QIANFAN_AK", default=None), alias="api_key"
-    )
-    """Application API Key for OAuth (env ``QIANFAN_AK``)."""
-    qianfan_sk: SecretStr | None = Field(
-        default_factory=secret_from_env("QIANFAN_SK", default=None), alias="secret_key"
-    )
-    """Application Secret Key for OAuth (env ``QIANFAN_SK``)."""
-    qianfan_access_key: SecretStr | None = Field(
-        default_factory=secret_from_env("QIANFAN_ACCESS_KEY", default=None)
-    )
-    """IAM Access Key for bce-auth-v1 signing (env ``QIANFAN_ACCESS_KEY``)."""
-    qianfan_secret_key: SecretStr | None = Field(
-        default_factory=secret_from_env("QIANFAN_SECRET_KEY", default=None)
-    )
-    """IAM Secret Key for bce-auth-v1 signing (env ``QIANFAN_SECRET_KEY``)."""
-    qianfan_access_token: SecretStr | None = Field(
-        default_factory=secret_from_env("QIANFAN_ACCESS_TOKEN", default=None)
-    )
-    """A ready-made OAuth access token (env ``QIANFAN_ACCESS_TOKEN``); it cannot be renewed."""
-    base_url: str = Field(
-        default_factory=from_env("QIANFAN_BASE_URL", default=protocol.DEFAULT_BASE_URL)
-    )
-    """Host for the token and inference URLs (env ``QIANFAN_BASE_URL``)."""
-    endpoint: str | None = None
-    """A user-deployed service: the part of its URL after ``/chat/``, ``/completions/``…"""
-
-    _client: QianfanClient | None = PrivateAttr(default=None)
-
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
-
+class QianfanSettings(_Fields):
     @property
     def lc_secrets(self) -> dict[str, str]:
         return {
@@ -63,31 +15,3 @@ class QianfanSettings(BaseModel):
             "qianfan_secret_key": "QIANFAN_SECRET_KEY",
             "qianfan_access_token": "QIANFAN_ACCESS_TOKEN",
         }
-
-    def _credentials(self) -> Credentials:
-        return Credentials(
-            api_key=_reveal(self.qianfan_ak),
-            secret_key=_reveal(self.qianfan_sk),
-            access_key=_reveal(self.qianfan_access_key),
-            iam_secret_key=_reveal(self.qianfan_secret_key),
-            access_token=_reveal(self.qianfan_access_token),
-        )
-
-    @property
-    def client(self) -> QianfanClient:
-        """The HTTP client, made on first use (pools and locks are never pickled)."""
-        if self._client is None:
-            self._client = QianfanClient(
-                self._credentials(),
-                base_url=self.base_url,
-                timeout=getattr(self, "timeout", None),
-                max_retries=getattr(self, "max_retries", 2),
-            )
-        return self._client
-
-    def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        private = dict(state.get("__pydantic_private__") or {})
-        private["_client"] = None
-        state["__pydantic_private__"] = private
-        return state

@@ -1,0 +1,71 @@
+"""Qianfan configuration fields shared by the LangChain and LlamaIndex classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from cnllm.qianfan import protocol
+from cnllm.qianfan.auth import Credentials
+from cnllm.qianfan.client import QianfanClient
+from cnllm.settings import reveal, secret_env, text_env
+
+
+class QianfanSettings(BaseModel):
+    """Credentials, host and endpoint; each field reads the env var of the same name.
+
+    OAuth application keys (``QIANFAN_AK`` / ``QIANFAN_SK``) win over IAM keys
+    (``QIANFAN_ACCESS_KEY`` / ``QIANFAN_SECRET_KEY``) when both are set, as in the SDK.
+    """
+
+    qianfan_ak: SecretStr | None = Field(default_factory=secret_env("QIANFAN_AK"), alias="api_key")
+    """Application API Key for OAuth (env ``QIANFAN_AK``)."""
+    qianfan_sk: SecretStr | None = Field(
+        default_factory=secret_env("QIANFAN_SK"), alias="secret_key"
+    )
+    """Application Secret Key for OAuth (env ``QIANFAN_SK``)."""
+    qianfan_access_key: SecretStr | None = Field(default_factory=secret_env("QIANFAN_ACCESS_KEY"))
+    """IAM Access Key for bce-auth-v1 signing (env ``QIANFAN_ACCESS_KEY``)."""
+    qianfan_secret_key: SecretStr | None = Field(default_factory=secret_env("QIANFAN_SECRET_KEY"))
+    """IAM Secret Key for bce-auth-v1 signing (env ``QIANFAN_SECRET_KEY``)."""
+    qianfan_access_token: SecretStr | None = Field(
+        default_factory=secret_env("QIANFAN_ACCESS_TOKEN")
+    )
+    """A ready-made OAuth access token (env ``QIANFAN_ACCESS_TOKEN``); it cannot be renewed."""
+    base_url: str = Field(default_factory=text_env("QIANFAN_BASE_URL", protocol.DEFAULT_BASE_URL))
+    """Host for the token and inference URLs (env ``QIANFAN_BASE_URL``)."""
+    endpoint: str | None = None
+    """A user-deployed service: the part of its URL after ``/chat/``, ``/completions/``…"""
+
+    _client: QianfanClient | None = PrivateAttr(default=None)
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+    def _credentials(self) -> Credentials:
+        return Credentials(
+            api_key=reveal(self.qianfan_ak),
+            secret_key=reveal(self.qianfan_sk),
+            access_key=reveal(self.qianfan_access_key),
+            iam_secret_key=reveal(self.qianfan_secret_key),
+            access_token=reveal(self.qianfan_access_token),
+        )
+
+    @property
+    def client(self) -> QianfanClient:
+        """The HTTP client, made on first use (pools and locks are never pickled)."""
+        if self._client is None:
+            self._client = QianfanClient(
+                self._credentials(),
+                base_url=self.base_url,
+                timeout=getattr(self, "timeout", None),
+                max_retries=getattr(self, "max_retries", 2),
+            )
+        return self._client
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_client"] = None
+        state["__pydantic_private__"] = private
+        return state
