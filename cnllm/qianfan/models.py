@@ -24,13 +24,16 @@ class ModelInfo:
     ernie: bool = False
     functions: bool = False  # native function calling (``functions`` on the wire)
     tool_choice: bool = False
+    max_input_tokens: int | None = None  # the SDK table's token limit, where it gives one
     batch_size: int = 16  # embeddings: texts per request
     dimensions: int | None = None
     user_deployed: bool = False
 
 
-def _ernie(name: str, endpoint: str, chars: int, functions: bool, tool_choice: bool) -> ModelInfo:
-    return ModelInfo(name, endpoint, "chat", chars, True, functions, tool_choice)
+def _ernie(
+    name: str, endpoint: str, chars: int, tokens: int, functions: bool, tool_choice: bool
+) -> ModelInfo:
+    return ModelInfo(name, endpoint, "chat", chars, True, functions, tool_choice, tokens)
 
 
 def _open(name: str, endpoint: str) -> ModelInfo:
@@ -40,38 +43,38 @@ def _open(name: str, endpoint: str) -> ModelInfo:
 
 
 _CHAT: tuple[ModelInfo, ...] = (
-    _ernie("ERNIE-4.0-8K", "completions_pro", 20000, True, False),
-    _ernie("ERNIE-4.0-8K-Latest", "ernie-4.0-8k-latest", 20000, False, False),
-    _ernie("ERNIE-4.0-8K-0613", "ernie-4.0-8k-0613", 20000, False, False),
-    _ernie("ERNIE-4.0-8K-0329", "ernie-4.0-8k-0329", 20000, True, False),
-    _ernie("ERNIE-4.0-8K-0104", "ernie-4.0-8k-0104", 20000, True, False),
-    _ernie("ERNIE-4.0-8K-Preview", "ernie-4.0-8k-preview", 20000, True, False),
-    _ernie("ERNIE-4.0-8K-Preview-0518", "completions_adv_pro", 20000, True, False),
-    _ernie("ERNIE-4.0-Turbo-8K", "ernie-4.0-turbo-8k", 20000, False, False),
-    _ernie("ERNIE-4.0-Turbo-8K-Latest", "ernie-4.0-turbo-8k-latest", 20000, False, False),
-    _ernie("ERNIE-4.0-Turbo-8K-Preview", "ernie-4.0-turbo-8k-preview", 20000, False, False),
-    _ernie("ERNIE-3.5-8K", "completions", 20000, True, True),
-    _ernie("ERNIE-3.5-8K-0205", "ernie-3.5-8k-0205", 20000, True, True),
-    _ernie("ERNIE-3.5-8K-0329", "ernie-3.5-8k-0329", 8000, True, True),
-    _ernie("ERNIE-3.5-8K-0613", "ernie-3.5-8k-0613", 20000, True, True),
-    _ernie("ERNIE-3.5-8K-0701", "ernie-3.5-8k-0701", 20000, True, True),
-    _ernie("ERNIE-3.5-8K-Preview", "ernie-3.5-8k-preview", 20000, True, True),
-    _ernie("ERNIE-3.5-128K", "ernie-3.5-128k", 516096, True, True),
-    _ernie("ERNIE-Speed-8K", "ernie_speed", 11200, True, True),
-    _ernie("ERNIE-Speed-128K", "ernie-speed-128k", 510000, True, True),
-    _ernie("ERNIE-Speed-Pro-128K", "ernie-speed-pro-128k", 510000, True, True),
-    _ernie("ERNIE-Speed-Pro-8K", "ernie-speed-pro-8k", 24000, True, True),
-    _ernie("ERNIE-Lite-8K", "ernie-lite-8k", 11200, False, False),
-    _ernie("ERNIE-Lite-8K-0922", "eb-instant", 11200, True, True),
-    _ernie("ERNIE-Lite-Pro-8K", "ernie-lite-pro-8k", 24000, True, False),
-    _ernie("ERNIE-Lite-V", "ernie-lite-v", 11200, False, False),
-    _ernie("ERNIE-Tiny-8K", "ernie-tiny-8k", 24000, True, True),
-    _ernie("ERNIE-Novel-8K", "ernie-novel-8k", 24000, True, True),
-    _ernie("ERNIE-Character-8K", "ernie-char-8k", 24000, False, False),
-    _ernie("ERNIE-Character-Fiction-8K", "ernie-char-fiction-8k", 24000, False, False),
-    _ernie("ERNIE-Speed-AppBuilder", "ai_apaas", 11200, True, True),
-    _ernie("ERNIE-Lite-AppBuilder-8K-0614", "ai_apaas_lite", 11200, True, True),
-    _ernie("Qianfan-Dynamic-8K", "qianfan-dynamic-8k", 20000, True, True),
+    _ernie("ERNIE-4.0-8K", "completions_pro", 20000, 5120, True, False),
+    _ernie("ERNIE-4.0-8K-Latest", "ernie-4.0-8k-latest", 20000, 5120, False, False),
+    _ernie("ERNIE-4.0-8K-0613", "ernie-4.0-8k-0613", 20000, 5120, False, False),
+    _ernie("ERNIE-4.0-8K-0329", "ernie-4.0-8k-0329", 20000, 5120, True, False),
+    _ernie("ERNIE-4.0-8K-0104", "ernie-4.0-8k-0104", 20000, 5120, True, False),
+    _ernie("ERNIE-4.0-8K-Preview", "ernie-4.0-8k-preview", 20000, 5120, True, False),
+    _ernie("ERNIE-4.0-8K-Preview-0518", "completions_adv_pro", 20000, 5120, True, False),
+    _ernie("ERNIE-4.0-Turbo-8K", "ernie-4.0-turbo-8k", 20000, 5120, False, False),
+    _ernie("ERNIE-4.0-Turbo-8K-Latest", "ernie-4.0-turbo-8k-latest", 20000, 5120, False, False),
+    _ernie("ERNIE-4.0-Turbo-8K-Preview", "ernie-4.0-turbo-8k-preview", 20000, 5120, False, False),
+    _ernie("ERNIE-3.5-8K", "completions", 20000, 5120, True, True),
+    _ernie("ERNIE-3.5-8K-0205", "ernie-3.5-8k-0205", 20000, 5120, True, True),
+    _ernie("ERNIE-3.5-8K-0329", "ernie-3.5-8k-0329", 8000, 2048, True, True),
+    _ernie("ERNIE-3.5-8K-0613", "ernie-3.5-8k-0613", 20000, 5120, True, True),
+    _ernie("ERNIE-3.5-8K-0701", "ernie-3.5-8k-0701", 20000, 5120, True, True),
+    _ernie("ERNIE-3.5-8K-Preview", "ernie-3.5-8k-preview", 20000, 5120, True, True),
+    _ernie("ERNIE-3.5-128K", "ernie-3.5-128k", 516096, 126976, True, True),
+    _ernie("ERNIE-Speed-8K", "ernie_speed", 11200, 7168, True, True),
+    _ernie("ERNIE-Speed-128K", "ernie-speed-128k", 510000, 126976, True, True),
+    _ernie("ERNIE-Speed-Pro-128K", "ernie-speed-pro-128k", 510000, 126976, True, True),
+    _ernie("ERNIE-Speed-Pro-8K", "ernie-speed-pro-8k", 24000, 6144, True, True),
+    _ernie("ERNIE-Lite-8K", "ernie-lite-8k", 11200, 7168, False, False),
+    _ernie("ERNIE-Lite-8K-0922", "eb-instant", 11200, 7168, True, True),
+    _ernie("ERNIE-Lite-Pro-8K", "ernie-lite-pro-8k", 24000, 6144, True, False),
+    _ernie("ERNIE-Lite-V", "ernie-lite-v", 11200, 7168, False, False),
+    _ernie("ERNIE-Tiny-8K", "ernie-tiny-8k", 24000, 6144, True, True),
+    _ernie("ERNIE-Novel-8K", "ernie-novel-8k", 24000, 6144, True, True),
+    _ernie("ERNIE-Character-8K", "ernie-char-8k", 24000, 6144, False, False),
+    _ernie("ERNIE-Character-Fiction-8K", "ernie-char-fiction-8k", 24000, 6144, False, False),
+    _ernie("ERNIE-Speed-AppBuilder", "ai_apaas", 11200, 7168, True, True),
+    _ernie("ERNIE-Lite-AppBuilder-8K-0614", "ai_apaas_lite", 11200, 7168, True, True),
+    _ernie("Qianfan-Dynamic-8K", "qianfan-dynamic-8k", 20000, 5120, True, True),
     _open("Qianfan-Chinese-Llama-2-13B", "qianfan_chinese_llama_2_13b"),
     _open("Qianfan-Chinese-Llama-2-7B", "qianfan_chinese_llama_2_7b"),
     _open("Qianfan-Chinese-Llama-2-70B", "qianfan_chinese_llama_2_70b"),

@@ -64,8 +64,10 @@ class QianfanSettings(BaseModel):
         return self._client
 
     def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        private = dict(state.get("__pydantic_private__") or {})
-        private["_client"] = None
-        state["__pydantic_private__"] = private
+        # The client (pools, locks) is left behind and made again on first use after loading.
+        client, self._client = self._client, None
+        try:
+            state: dict[Any, Any] = super().__getstate__()
+        finally:
+            self._client = client
         return state

@@ -1,0 +1,171 @@
+"""Pure conversions between LlamaIndex objects and cnllm's neutral types."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ImageBlock,
+    MessageRole,
+    TextBlock,
+    ToolCallBlock,
+)
+from llama_index.core.llms.llm import ToolSelection
+
+from cnllm import errors
+from cnllm.types import ChatDelta, ChatResult, Message, Role, ToolCall, ToolSpec, Usage
+
+_ROLES: dict[str, Role] = {
+    MessageRole.SYSTEM.value: "system",
+    MessageRole.DEVELOPER.value: "system",
+    MessageRole.USER.value: "user",
+    MessageRole.ASSISTANT.value: "assistant",
+    MessageRole.TOOL.value: "tool",
+    MessageRole.FUNCTION.value: "tool",
+    MessageRole.CHATBOT.value: "assistant",
+    MessageRole.MODEL.value: "assistant",
+}
+
+
+def _image_part(block: ImageBlock) -> dict[str, Any]:
+    if block.url is not None:
+        return {"type": "image", "url": str(block.url)}
+    data = block.resolve_image().read()
+    return {
+        "type": "image",
+        "base64": base64.b64encode(data).decode(),
+        "mime_type": block.image_mimetype or "image/png",
+    }
+
+
+def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
+    for block in message.blocks:
+        if isinstance(block, TextBlock):
+            parts.append({"type": "text", "text": block.text})
+        elif isinstance(block, ImageBlock):
+            parts.append(_image_part(block))
+    if all(part["type"] == "text" for part in parts):
+        return "".join(part["text"] for part in parts)
+    return parts
+
+
+def _tool_calls(message: ChatMessage) -> tuple[ToolCall, ...]:
+    calls = [
+        ToolCall(
+            block.tool_call_id or f"call_{index}",
+            block.tool_name,
+            block.tool_kwargs
+            if isinstance(block.tool_kwargs, str)
+            else json.dumps(block.tool_kwargs, ensure_ascii=False),
+        )
+        for index, block in enumerate(b for b in message.blocks if isinstance(b, ToolCallBlock))
+    ]
+    for raw in message.additional_kwargs.get("tool_calls") or ():  # the OpenAI-style legacy form
+        function = raw.get("function", {})
+        calls.append(
+            ToolCall(raw.get("id", ""), function.get("name", ""), function.get("arguments", "{}"))
+        )
+    return tuple(calls)
+
+
+def to_message(message: ChatMessage) -> Message:
+    role = _ROLES.get(str(message.role.value if hasattr(message.role, "value") else message.role))
+    if role is None:
+        raise errors.ValidationError("messages", f"unsupported role {message.role!r}")
+    if role == "assistant":
+        return Message("assistant", message.content or "", tool_calls=_tool_calls(message))
+    if role == "tool":
+        return Message(
+            "tool",
+            message.content or "",
+            name=message.additional_kwargs.get("name"),
+            tool_call_id=message.additional_kwargs.get("tool_call_id"),
+        )
+    return Message(role, _content(message) if role == "user" else (message.content or ""))
+
+
+def to_messages(messages: Sequence[ChatMessage]) -> tuple[Message, ...]:
+    return tuple(to_message(message) for message in messages)
+
+
+def to_tool_spec(tool: Any) -> ToolSpec:
+    metadata = tool.metadata
+    return ToolSpec(metadata.get_name(), metadata.description, metadata.get_parameters_dict())
+
+
+def usage_dict(usage: Usage | None) -> dict[str, int] | None:
+    """OpenAI's keys, which LlamaIndex's TokenCountingHandler reads from ``raw["usage"]``."""
+    if usage is None:
+        return None
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _raw(result: ChatResult | ChatDelta) -> dict[str, Any]:
+    raw: dict[str, Any] = {"model": result.model, "finish_reason": result.finish_reason}
+    if result.request_id:
+        raw["id"] = result.request_id
+    usage = usage_dict(result.usage)
+    if usage is not None:
+        raw["usage"] = usage
+    raw.update(result.metadata)
+    return raw
+
+
+def _assistant(text: str, calls: Sequence[ToolCall]) -> ChatMessage:
+    blocks: list[Any] = [TextBlock(text=text)] if text or not calls else []
+    for call in calls:
+        try:
+            arguments: dict[str, Any] | str = json.loads(call.arguments or "{}")
+        except ValueError:
+            arguments = call.arguments
+        blocks.append(
+            ToolCallBlock(tool_call_id=call.id, tool_name=call.name, tool_kwargs=arguments)
+        )
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
+
+
+def to_chat_response(result: ChatResult) -> ChatResponse:
+    raw = _raw(result)
+    extra = {"usage": raw["usage"]} if "usage" in raw else {}
+    return ChatResponse(
+        message=_assistant(result.text, result.tool_calls), raw=raw, additional_kwargs=extra
+    )
+
+
+class StreamAccumulator:
+    """LlamaIndex streams carry the text so far in ``message`` and the increment in ``delta``."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.calls: list[ToolCall] = []
+
+    def add(self, delta: ChatDelta) -> ChatResponse:
+        self.text += delta.text
+        self.calls.extend(delta.tool_calls)
+        raw = _raw(delta) if delta.is_final else {"model": delta.model}
+        extra = {"usage": raw["usage"]} if "usage" in raw else {}
+        message = _assistant(self.text, self.calls)
+        return ChatResponse(message=message, delta=delta.text, raw=raw, additional_kwargs=extra)
+
+
+def tool_selections(response: ChatResponse) -> list[ToolSelection]:
+    selections = []
+    for block in response.message.blocks:
+        if isinstance(block, ToolCallBlock):
+            kwargs = block.tool_kwargs if isinstance(block.tool_kwargs, dict) else {}
+            selections.append(
+                ToolSelection(
+                    tool_id=block.tool_call_id or "", tool_name=block.tool_name, tool_kwargs=kwargs
+                )
+            )
+    return selections

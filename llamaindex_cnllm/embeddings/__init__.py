@@ -1,0 +1,1 @@
+"""embeddings: one module per vendor (see llamaindex_cnllm.__init__ for the public names)."""
