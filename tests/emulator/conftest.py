@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from emu_helpers import Client
+from tests.emulator.emu_helpers import Client
 
 from cnllm.emulator import Emulator
 

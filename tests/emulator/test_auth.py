@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
-from emu_helpers import PREFIX, Client, user
+from tests.emulator.emu_helpers import PREFIX, Client, user
 
 from cnllm.emulator import Emulator
 from cnllm.qianfan.signer import iam_headers

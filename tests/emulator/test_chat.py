@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from emu_helpers import PREFIX, Client, sse_objects, user
+from tests.emulator.emu_helpers import PREFIX, Client, sse_objects, user
 
 from cnllm.emulator import Emulator
 from cnllm.emulator.text import count_tokens

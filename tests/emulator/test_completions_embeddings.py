@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from emu_helpers import Client, sse_objects
+from tests.emulator.emu_helpers import Client, sse_objects
 
 from cnllm.emulator.text import count_tokens, embed
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from emu_helpers import Client, sse_objects, user
+from tests.emulator.emu_helpers import Client, sse_objects, user
 
 from cnllm.emulator import Emulator, Fault
 

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from emu_helpers import Client, sse_objects, user
+from tests.emulator.emu_helpers import Client, sse_objects, user
 
 from cnllm.emulator.schema import Hints, instance
 
