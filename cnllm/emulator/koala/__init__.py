@@ -1,1 +1,5 @@
-"""The emulated koala service; importing it registers the vendor (filled in by its issue)."""
+"""The emulated Koala 悠然 service (FastChat under /v1/); importing it registers the vendor."""
+
+from .vendor import KoalaVendor
+
+__all__ = ["KoalaVendor"]
