@@ -1,1 +1,5 @@
-"""The emulated dashscope service; importing it registers the vendor (filled in by its issue)."""
+"""The emulated Alibaba DashScope service; importing it registers the vendor."""
+
+from .vendor import DashScopeVendor
+
+__all__ = ["DashScopeVendor"]

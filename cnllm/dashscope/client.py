@@ -1,0 +1,230 @@
+"""DashScope client: the pure protocol and the shared transport put together.
+
+Sync and async paths mirror each other; everything they share (bodies, parsing, the stream
+state) lives in ``protocol`` so that only the I/O differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from cnllm import errors
+from cnllm.dashscope import protocol
+from cnllm.dashscope.models import VENDOR, ModelInfo
+from cnllm.retry import RetryPolicy
+from cnllm.transport import HttpRequest, HttpResponse, Transport
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult
+
+DEFAULT_EMBEDDING_CONCURRENCY = 8
+API_KEY_ENV = "DASHSCOPE_API_KEY"
+BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"
+
+
+def base_url_from_env() -> str:
+    return os.environ.get(BASE_URL_ENV) or protocol.DEFAULT_BASE_URL
+
+
+class DashScopeClient:
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None = None,
+        workspace: str | None = None,
+        data_inspection: bool = False,
+        timeout: float | None = None,
+        max_retries: int = 2,
+    ) -> None:
+        if not api_key:
+            raise errors.ConfigurationError(
+                f"no DashScope API key: pass api_key=... or set {API_KEY_ENV}", vendor=VENDOR
+            )
+        self._api_key = api_key
+        self.settings = protocol.Settings(
+            base_url=(base_url or base_url_from_env()).rstrip("/"),
+            workspace=workspace or None,
+            data_inspection=data_inspection,
+        )
+        self.transport = Transport(
+            check=protocol.check_response,
+            vendor=VENDOR,
+            timeout=timeout,
+            retry=RetryPolicy(max_retries=max_retries),
+        )
+
+    def __repr__(self) -> str:
+        return f"DashScopeClient(base_url={self.settings.base_url!r})"
+
+    def _prepare(self, request: HttpRequest) -> HttpRequest:
+        return protocol.authorize(request, self._api_key)
+
+    async def _aprepare(self, request: HttpRequest) -> HttpRequest:
+        return protocol.authorize(request, self._api_key)
+
+    def _request(self, path: str, body: dict[str, Any], *, stream: bool = False) -> HttpRequest:
+        return protocol.request(self.settings, path, body, stream=stream)
+
+    def _post(self, path: str, body: dict[str, Any]) -> HttpResponse:
+        return self.transport.request(self._request(path, body), self._prepare)
+
+    async def _apost(self, path: str, body: dict[str, Any]) -> HttpResponse:
+        return await self.transport.arequest(self._request(path, body), self._aprepare)
+
+    # -- streams ------------------------------------------------------------------------------
+    # The transport retries opening a stream. An error event that arrives before any delta
+    # was handed out (a Throttling event first, say) is retried here too; once a delta has
+    # been delivered a stream is never replayed (reference §5.3).
+
+    def _may_retry(self, error: errors.CnLLMError, retry_number: int, received: bool) -> bool:
+        # Before the first event, the error came from opening: the transport retried it.
+        return received and error.retryable and self.transport.retry.should_retry(retry_number)
+
+    def _stream(self, info: ModelInfo, body: dict[str, Any]) -> Iterator[ChatDelta]:
+        request = self._request(protocol.GENERATION_PATH, body, stream=True)
+        retry_number = 0
+        while True:
+            parser = protocol.StreamParser(info)
+            delivered = received = False
+            try:
+                for event in self.transport.stream(request, self._prepare):
+                    received = True
+                    delta = parser.feed(event)
+                    if delta is not None:
+                        delivered = True
+                        yield delta
+                final = parser.finish()
+                if final is not None:
+                    yield final
+                return
+            except errors.CnLLMError as error:
+                retry_number += 1
+                if delivered or not self._may_retry(error, retry_number, received):
+                    raise
+                time.sleep(self.transport.retry.backoff(retry_number, error.retry_after))
+
+    async def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
+        request = self._request(protocol.GENERATION_PATH, body, stream=True)
+        retry_number = 0
+        while True:
+            parser = protocol.StreamParser(info)
+            delivered = received = False
+            try:
+                async for event in self.transport.astream(request, self._aprepare):
+                    received = True
+                    delta = parser.feed(event)
+                    if delta is not None:
+                        delivered = True
+                        yield delta
+                final = parser.finish()
+                if final is not None:
+                    yield final
+                return
+            except errors.CnLLMError as error:
+                retry_number += 1
+                if delivered or not self._may_retry(error, retry_number, received):
+                    raise
+                await asyncio.sleep(self.transport.retry.backoff(retry_number, error.retry_after))
+
+    # -- chat and completions -------------------------------------------------------------------
+
+    def chat(self, info: ModelInfo, request: ChatRequest) -> ChatResult:
+        body = protocol.chat_body(info, request, stream=False)
+        return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
+
+    async def achat(self, info: ModelInfo, request: ChatRequest) -> ChatResult:
+        body = protocol.chat_body(info, request, stream=False)
+        response = await self._apost(protocol.GENERATION_PATH, body)
+        return protocol.parse_result(response.json(), info)
+
+    def stream_chat(self, info: ModelInfo, request: ChatRequest) -> Iterator[ChatDelta]:
+        body = protocol.chat_body(info, request, stream=True)  # validates before the first next()
+        return self._stream(info, body)
+
+    def astream_chat(self, info: ModelInfo, request: ChatRequest) -> AsyncIterator[ChatDelta]:
+        body = protocol.chat_body(info, request, stream=True)
+        return self._astream(info, body)
+
+    def complete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
+        body = protocol.completion_body(info, request, stream=False)
+        return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
+
+    async def acomplete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
+        body = protocol.completion_body(info, request, stream=False)
+        response = await self._apost(protocol.GENERATION_PATH, body)
+        return protocol.parse_result(response.json(), info)
+
+    def stream_complete(self, info: ModelInfo, request: CompletionRequest) -> Iterator[ChatDelta]:
+        body = protocol.completion_body(info, request, stream=True)
+        return self._stream(info, body)
+
+    def astream_complete(
+        self, info: ModelInfo, request: CompletionRequest
+    ) -> AsyncIterator[ChatDelta]:
+        body = protocol.completion_body(info, request, stream=True)
+        return self._astream(info, body)
+
+    # -- embeddings --------------------------------------------------------------------------
+
+    @staticmethod
+    def _bodies(
+        info: ModelInfo,
+        texts: Sequence[str],
+        text_type: str,
+        dimension: int | None,
+        batch_size: int | None,
+    ) -> list[dict[str, Any]]:
+        size = protocol.batch_size(info, batch_size)
+        return [
+            protocol.embedding_body(
+                info, texts[start : start + size], text_type=text_type, dimension=dimension
+            )
+            for start in range(0, len(texts), size)
+        ]
+
+    def embed(
+        self,
+        info: ModelInfo,
+        texts: Sequence[str],
+        *,
+        text_type: str = "document",
+        dimension: int | None = None,
+        batch_size: int | None = None,
+    ) -> list[EmbeddingResult]:
+        """One result per batch, in input order; vectors placed by ``text_index``."""
+        results = []
+        for body in self._bodies(info, texts, text_type, dimension, batch_size):
+            response = self._post(protocol.EMBEDDING_PATH, body)
+            expected = len(body["input"]["texts"])
+            results.append(protocol.parse_embeddings(response.json(), info, expected))
+        return results
+
+    async def aembed(
+        self,
+        info: ModelInfo,
+        texts: Sequence[str],
+        *,
+        text_type: str = "document",
+        dimension: int | None = None,
+        batch_size: int | None = None,
+        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
+    ) -> list[EmbeddingResult]:
+        """Batches sent concurrently (at most ``concurrency`` at a time), results in order."""
+        bodies = self._bodies(info, texts, text_type, dimension, batch_size)
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(body: dict[str, Any]) -> EmbeddingResult:
+            async with gate:
+                response = await self._apost(protocol.EMBEDDING_PATH, body)
+            return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
+
+        return list(await asyncio.gather(*(one(body) for body in bodies)))
+
+    def close(self) -> None:
+        self.transport.close()
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

@@ -1,0 +1,118 @@
+"""DashScope model table: what each text-generation and text-embedding model accepts.
+
+DashScope model names are passed to the service as they are, so a name the table does not
+list is still callable: a ``qwen*`` name gets the Qwen chat capabilities (messages, tools,
+JSON mode), any other name plain messages only. Multimodal models live on another service
+path (reference §7.5) and are refused with a clear message instead of a misleading
+"url error" from the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from cnllm.errors import ConfigurationError
+
+Kind = Literal["chat", "embeddings"]
+
+VENDOR = "dashscope"
+DEFAULT_CHAT_MODEL = "qwen-turbo"
+DEFAULT_EMBEDDING_MODEL = "text-embedding-v2"
+CHATYUAN = "chatyuan-large-v2"
+UNKNOWN_EMBEDDING_BATCH = 10  # the safe cap for v3 and newer (reference §4)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    kind: Kind
+    # ChatYuan: ``input.prompt`` only, text output, newline-escaped (reference §2.3).
+    prompt_only: bool = False
+    tools: bool = False  # native function calling (``parameters.tools``)
+    json_mode: bool = False  # ``response_format: {"type": "json_object"}``
+    metered: bool = True  # False: the service reports no usage (ChatYuan)
+    max_input_tokens: int | None = None
+    # ChatYuan only: send newlines as the two characters ``\n`` (its T5 tokenizer's convention).
+    escape_newlines: bool = True
+    # Embeddings: texts per request; the ``dimension`` values the model takes (empty: none).
+    batch_size: int = 25
+    dimensions: tuple[int, ...] = ()
+    native_dimension: int | None = None  # the vector size without ``dimension``
+
+
+def _qwen(name: str, max_input_tokens: int | None = None) -> ModelInfo:
+    return ModelInfo(name, "chat", tools=True, json_mode=True, max_input_tokens=max_input_tokens)
+
+
+_V3_DIMENSIONS = (1024, 768, 512, 256, 128, 64)
+_V4_DIMENSIONS = (2048, 1536, *_V3_DIMENSIONS)
+
+_MODELS: tuple[ModelInfo, ...] = (
+    # Seed 002: "limited-time free, must be applied for", at most 4096 tokens, no metering.
+    ModelInfo(CHATYUAN, "chat", prompt_only=True, metered=False, max_input_tokens=4096),
+    _qwen("qwen-turbo"),
+    _qwen("qwen-plus"),
+    _qwen("qwen-max"),
+    _qwen("qwen-long"),
+    # Batch caps: 25 for v1/v2 and 10 for v3/v4 (langchain-community, reference §4/§8.3).
+    # Native sizes are the vendor's published ones (1536 for v1/v2, 1024 by default later).
+    ModelInfo("text-embedding-v1", "embeddings", batch_size=25, native_dimension=1536),
+    ModelInfo("text-embedding-v2", "embeddings", batch_size=25, native_dimension=1536),
+    ModelInfo(
+        "text-embedding-v3",
+        "embeddings",
+        batch_size=10,
+        dimensions=_V3_DIMENSIONS,
+        native_dimension=1024,
+    ),
+    ModelInfo(
+        "text-embedding-v4",
+        "embeddings",
+        batch_size=10,
+        dimensions=_V4_DIMENSIONS,
+        native_dimension=1024,
+    ),
+)
+
+_BY_NAME = {info.name: info for info in _MODELS}
+_MULTIMODAL_MARKERS = ("-vl", "qwen-audio", "omni")
+
+
+def known_models(kind: Kind) -> list[str]:
+    return [info.name for info in _MODELS if info.kind == kind]
+
+
+def _is_multimodal(name: str) -> bool:
+    return any(marker in name for marker in _MULTIMODAL_MARKERS)
+
+
+def resolve(kind: Kind, model: str | None) -> ModelInfo:
+    """The model to call; unknown names are allowed (see the module docstring)."""
+    default = DEFAULT_EMBEDDING_MODEL if kind == "embeddings" else DEFAULT_CHAT_MODEL
+    name = (model or default).strip()
+    if not name:
+        raise ConfigurationError("model must not be empty", vendor=VENDOR)
+    info = _BY_NAME.get(name) or _BY_NAME.get(name.lower())
+    if info is not None:
+        if info.kind != kind:
+            raise ConfigurationError(
+                f"{info.name} is a{'n' if info.kind == 'embeddings' else ''} {info.kind} "
+                f"model, not a {kind} model; {kind} models: {', '.join(known_models(kind))}",
+                vendor=VENDOR,
+            )
+        return info
+    if kind == "embeddings":
+        return ModelInfo(name, "embeddings", batch_size=UNKNOWN_EMBEDDING_BATCH)
+    if _is_multimodal(name.lower()):
+        raise ConfigurationError(
+            f"{name} is served on DashScope's multimodal-generation path, which this "
+            "package does not call; use a text-generation model such as "
+            f"{', '.join(known_models('chat'))}",
+            vendor=VENDOR,
+        )
+    if "embedding" in name.lower():
+        raise ConfigurationError(f"{name} is an embedding model, not a chat model", vendor=VENDOR)
+    if name.lower().startswith("qwen"):
+        return _qwen(name)
+    return ModelInfo(name, "chat")

@@ -1,0 +1,214 @@
+"""What the emulated DashScope models say, and the objects and SSE events that carry it.
+
+Shapes follow ../shared/protocols/dashscope.md (§2.4 results, §3.2 stream layout, §4
+embeddings) and the ChatYuan seed (002): ChatYuan answers with ``output.text`` only (no usage,
+no finish_reason) and writes newlines as the two characters ``\\n``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .. import schema, text
+
+CHATYUAN_TURN = re.compile(r"(用户|小元)[：:]")
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    finish_reason: str = "stop"
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def call_id(seed: str) -> str:
+    return f"call_{text.stable_int('call', seed):016x}"
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+_TEMPLATES = (
+    "你好！我是通义模拟服务（emulator），收到你的问题：“{q}”。这是一个确定性的模拟回答，"
+    "同样的请求总会得到同样的结果，适合离线测试与演示。",
+    "你好！我是通义模拟服务（emulator）。关于“{q}”，这里给出一段固定的示例回答："
+    "模拟服务不联网，也不调用真实模型，只按规则生成可重复的内容。",
+)
+_CHATYUAN_TEMPLATE = (
+    "你好，我是小元（ChatYuan 模拟服务）。\n\n关于“{q}”：这是一个确定性的模拟回答，"
+    "同样的提示总会得到同样的结果。"
+)
+
+
+def answer(message: str, instructions: str, *, chatyuan: bool = False) -> str:
+    """Repeat, quote the given context, or a default naming the service (text.answer's rules)."""
+    reply = text.answer(message, instructions)
+    if reply != text.default_answer(message):
+        return reply
+    short = message.strip()[:30] or "（空）"
+    if chatyuan:
+        return _CHATYUAN_TEMPLATE.format(q=short)
+    return _TEMPLATES[text.stable_int("dashscope", message) % len(_TEMPLATES)].format(q=short)
+
+
+def with_json(reply: str, message: str, instructions: str, json_object: bool) -> str:
+    return schema.json_answer(instructions, message, json_object, reply) or reply
+
+
+def limit(reply: Reply, parameters: dict[str, Any]) -> Reply:
+    """Apply ``stop`` (cut at the first stop string) and ``max_tokens``."""
+    stop = parameters.get("stop")
+    stops = [stop] if isinstance(stop, str) else [s for s in stop or [] if isinstance(s, str)]
+    hits = [reply.text.find(word) for word in stops if word and word in reply.text]
+    if hits:
+        reply = replace(reply, text=reply.text[: min(hits)], finish_reason="stop")
+    budget = parameters.get("max_tokens")
+    if isinstance(budget, int) and text.count_tokens(reply.text) > budget:
+        kept = ""
+        for piece in text.pieces(reply.text):
+            if text.count_tokens(kept + piece) > budget:
+                break
+            kept += piece
+        reply = replace(reply, text=kept, finish_reason="length")
+    return reply
+
+
+# -- ChatYuan ----------------------------------------------------------------------------------
+
+
+def chatyuan_question(prompt: str) -> str:
+    """The last user turn of a ChatYuan prompt (``用户：…\\n小元：``), or the bare instruction."""
+    plain = prompt.replace("\\n", "\n").replace("\\t", "\t")
+    turns = CHATYUAN_TURN.split(plain)
+    if len(turns) < 3:
+        return plain.strip()
+    users = [turns[i + 1] for i in range(1, len(turns) - 1, 2) if turns[i] == "用户"]
+    return users[-1].strip() if users else plain.strip()
+
+
+def chatyuan_reply(prompt: str) -> str:
+    """The answer as ChatYuan writes it: newlines as the two characters ``\\n``."""
+    question = chatyuan_question(prompt)
+    reply = with_json(answer(question, "", chatyuan=True), question, "", False)
+    return reply.replace("\n", "\\n").replace("\t", "\\t")
+
+
+# -- messages models ---------------------------------------------------------------------------
+
+
+def _content(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
+def prompt_tokens(messages: list[dict[str, Any]]) -> int:
+    return text.count_tokens("\n".join(_content(message) for message in messages))
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return _content(message)
+    return ""
+
+
+def chat_reply(messages: list[dict[str, Any]], parameters: dict[str, Any]) -> Reply:
+    last = messages[-1]
+    tools = parameters.get("tools") or []
+    choice = parameters.get("tool_choice")
+    if tools and last.get("role") == "user" and choice != "none":
+        return _tool_call(tools, _content(last), choice)
+    if last.get("role") == "tool":
+        name = str(last.get("name") or "tool")
+        reply = text.tool_result_answer(name, _content(last), _last_user_text(messages))
+        return limit(Reply(reply), parameters)
+    system = _content(messages[0]) if messages[0].get("role") == "system" else ""
+    first = _content(messages[0]) if len(messages) > 1 else ""
+    instructions = "\n".join(part for part in (system, first) if part)
+    format_ = parameters.get("response_format")
+    json_object = isinstance(format_, dict) and format_.get("type") == "json_object"
+    plain = answer(_content(last), instructions)
+    return limit(Reply(with_json(plain, _content(last), instructions, json_object)), parameters)
+
+
+def _tool_call(tools: list[dict[str, Any]], message: str, choice: Any) -> Reply:
+    functions = [tool.get("function") or {} for tool in tools if isinstance(tool, dict)]
+    forced = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+    function = schema.choose_function(functions, message, forced)
+    arguments = json.dumps(schema.call_arguments(function, message), ensure_ascii=False)
+    call = {
+        "id": call_id(message + str(function.get("name"))),
+        "type": "function",
+        "function": {"name": str(function.get("name")), "arguments": arguments},
+    }
+    return Reply("", "tool_calls", [call])
+
+
+def completion_tokens(reply: Reply) -> int:
+    if reply.tool_calls:
+        return sum(text.count_tokens(c["function"]["arguments"]) for c in reply.tool_calls)
+    return text.count_tokens(reply.text) if reply.text else 0
+
+
+def usage(prompt: int, completion: int) -> dict[str, int]:
+    return {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def output(
+    content: str, finish_reason: str, tool_calls: list[dict[str, Any]], result_format: str
+) -> dict[str, Any]:
+    """``output`` in either result format (§2.4)."""
+    if result_format != "message":
+        return {"text": content, "finish_reason": finish_reason}
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return {"choices": [{"finish_reason": finish_reason, "message": message}]}
+
+
+# -- streams -----------------------------------------------------------------------------------
+
+
+def sse_event(
+    number: int, payload: dict[str, Any], event: str = "result", status: int = 200
+) -> bytes:
+    """One event in the native layout: no space after ``data:``, no ``[DONE]`` (§3.2)."""
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return f"id:{number}\nevent:{event}\n:HTTP_STATUS/{status}\ndata:{data}\n\n".encode()
+
+
+def cumulative(deltas: list[str], incremental: bool) -> list[str]:
+    """Each event's text: the delta (incremental) or everything so far (§3.1)."""
+    if incremental:
+        return deltas
+    return ["".join(deltas[: index + 1]) for index in range(len(deltas))]
+
+
+def tool_call_pieces(calls: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Streamed tool calls: id and name with the first half of the arguments, then the rest."""
+    first, second = [], []
+    for index, call in enumerate(calls):
+        arguments = call["function"]["arguments"]
+        half = len(arguments) // 2
+        first.append(
+            {
+                **call,
+                "index": index,
+                "function": {**call["function"], "arguments": arguments[:half]},
+            }
+        )
+        second.append({"index": index, "function": {"arguments": arguments[half:]}})
+    return [first, second]

@@ -1,0 +1,86 @@
+"""langchain-tests integration suites for the DashScope classes, against the emulator.
+
+DASHSCOPE_API_KEY and DASHSCOPE_HTTP_BASE_URL come from tests/standard/conftest.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_tests.integration_tests import ChatModelIntegrationTests, EmbeddingsIntegrationTests
+
+from langchain_cnllm import ChatDashScope, DashScopeEmbeddings
+
+
+class TestChatDashScopeChatYuan(ChatModelIntegrationTests):
+    """chatyuan-large-v2: prompt-only, no usage reported, no native tools; structured output
+    by prompt and parse."""
+
+    @property
+    def chat_model_class(self) -> type[ChatDashScope]:
+        return ChatDashScope
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "chatyuan-large-v2"}
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_structured_output(self) -> bool:
+        return True
+
+    @property
+    def returns_usage_metadata(self) -> bool:
+        return False  # the service meters nothing for ChatYuan (seed 002)
+
+    @property
+    def model_override_value(self) -> str:
+        return "qwen-turbo"
+
+
+class TestChatDashScopeQwen(ChatModelIntegrationTests):
+    """qwen-turbo: messages, usage, native tools (forced by name), JSON mode."""
+
+    @property
+    def chat_model_class(self) -> type[ChatDashScope]:
+        return ChatDashScope
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "qwen-turbo"}
+
+    @property
+    def has_tool_choice(self) -> bool:
+        # DashScope forces one named function; "any" over several tools has no wire form.
+        return False
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "qwen-plus"
+
+
+class TestDashScopeEmbeddings(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[DashScopeEmbeddings]:
+        return DashScopeEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"model": "text-embedding-v2"}
+
+
+class TestDashScopeEmbeddingsV4(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[DashScopeEmbeddings]:
+        return DashScopeEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"model": "text-embedding-v4", "dimension": 512}
