@@ -10,17 +10,56 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from langchain_cnllm.chat_models.clueai import ChatClueAI
+    from langchain_cnllm.chat_models.dashscope import ChatDashScope
+    from langchain_cnllm.chat_models.koala import ChatKoala
     from langchain_cnllm.chat_models.qianfan import ChatQianfan
+    from langchain_cnllm.clueai_finetune import ClueAIFineTuner
+    from langchain_cnllm.clueai_tools import ClueAIClassifier, ClueAIText2ImageTool
+    from langchain_cnllm.embeddings.dashscope import DashScopeEmbeddings
+    from langchain_cnllm.embeddings.koala import KoalaEmbeddings
     from langchain_cnllm.embeddings.qianfan import QianfanEmbeddings
+    from langchain_cnllm.llms.clueai import ClueAILLM
+    from langchain_cnllm.llms.dashscope import DashScopeLLM
+    from langchain_cnllm.llms.koala import KoalaLLM
     from langchain_cnllm.llms.qianfan import QianfanLLM
+    from langchain_cnllm.retrievers.clueai import ClueAIRetriever
 
 _EXPORTS: dict[str, str] = {
     "ChatQianfan": "langchain_cnllm.chat_models.qianfan",
     "QianfanLLM": "langchain_cnllm.llms.qianfan",
     "QianfanEmbeddings": "langchain_cnllm.embeddings.qianfan",
+    "ChatKoala": "langchain_cnllm.chat_models.koala",
+    "KoalaLLM": "langchain_cnllm.llms.koala",
+    "KoalaEmbeddings": "langchain_cnllm.embeddings.koala",
+    "ChatDashScope": "langchain_cnllm.chat_models.dashscope",
+    "DashScopeLLM": "langchain_cnllm.llms.dashscope",
+    "DashScopeEmbeddings": "langchain_cnllm.embeddings.dashscope",
+    "ChatClueAI": "langchain_cnllm.chat_models.clueai",
+    "ClueAILLM": "langchain_cnllm.llms.clueai",
+    "ClueAIRetriever": "langchain_cnllm.retrievers.clueai",
+    "ClueAIClassifier": "langchain_cnllm.clueai_tools",
+    "ClueAIText2ImageTool": "langchain_cnllm.clueai_tools",
+    "ClueAIFineTuner": "langchain_cnllm.clueai_finetune",
 }
 
-__all__ = ["ChatQianfan", "QianfanEmbeddings", "QianfanLLM"]
+__all__ = [
+    "ChatClueAI",
+    "ChatDashScope",
+    "ChatKoala",
+    "ChatQianfan",
+    "ClueAIClassifier",
+    "ClueAIFineTuner",
+    "ClueAILLM",
+    "ClueAIRetriever",
+    "ClueAIText2ImageTool",
+    "DashScopeEmbeddings",
+    "DashScopeLLM",
+    "KoalaEmbeddings",
+    "KoalaLLM",
+    "QianfanEmbeddings",
+    "QianfanLLM",
+]
 
 
 def __getattr__(name: str) -> Any:

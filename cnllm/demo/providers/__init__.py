@@ -16,7 +16,11 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.vectorstores import InMemoryVectorStore
 
 # name -> module defining PROVIDER; a vendor's issue adds its line.
-MODULES = {"qianfan": "cnllm.demo.providers.qianfan"}
+MODULES = {
+    "qianfan": "cnllm.demo.providers.qianfan",
+    "koala": "cnllm.demo.providers.koala",
+    "dashscope": "cnllm.demo.providers.dashscope",
+}
 RETRIEVED = 3
 
 
