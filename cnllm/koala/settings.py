@@ -1,0 +1,63 @@
+"""Koala configuration fields shared by the LangChain and LlamaIndex classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from cnllm.koala.client import API_KEY_ENV, BASE_URL_ENV, KoalaClient, resolve_base_url
+from cnllm.settings import optional_text_env, reveal, secret_env
+
+
+class KoalaSettings(BaseModel):
+    """Where the Koala server is and, if it checks one, the API key.
+
+    Koala is self-hosted (a FastChat server), so there is no public default: ``base_url``
+    (env ``KOALA_BASE_URL``, e.g. ``http://10.1.2.3:9015/v1``) is required, and a missing one
+    raises ``cnllm.errors.ConfigurationError`` at construction, before anything is sent.
+    """
+
+    base_url: str | None = Field(
+        default_factory=optional_text_env(BASE_URL_ENV), alias="koala_base_url"
+    )
+    """The API root, ending in ``/v1`` (env ``KOALA_BASE_URL``); a bare host:port gets ``/v1``."""
+    koala_api_key: SecretStr | None = Field(
+        default_factory=secret_env(API_KEY_ENV), alias="api_key"
+    )
+    """Sent as ``Authorization: Bearer`` when set (env ``KOALA_API_KEY``); only servers started
+    with ``--api-keys`` check it."""
+
+    _client: KoalaClient | None = PrivateAttr(default=None)
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        # Checked here rather than in a validator so that the error keeps its own type.
+        self.base_url = resolve_base_url(self.base_url)
+
+    def _image_input(self) -> dict[str, bool]:
+        return {}
+
+    @property
+    def client(self) -> KoalaClient:
+        """The HTTP client, made on first use (pools and locks are never pickled)."""
+        if self._client is None:
+            self._client = KoalaClient(
+                self.base_url,
+                api_key=reveal(self.koala_api_key) or "",  # "": the env var was already read
+                timeout=getattr(self, "timeout", None),
+                max_retries=getattr(self, "max_retries", 2),
+                image_input=self._image_input(),
+            )
+        return self._client
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # The client (pools, locks) is left behind and made again on first use after loading.
+        client, self._client = self._client, None
+        try:
+            state: dict[Any, Any] = super().__getstate__()
+        finally:
+            self._client = client
+        return state
