@@ -20,6 +20,7 @@ MODULES = {
     "qianfan": "cnllm.demo.providers.qianfan",
     "koala": "cnllm.demo.providers.koala",
     "dashscope": "cnllm.demo.providers.dashscope",
+    "clueai": "cnllm.demo.providers.clueai",
 }
 RETRIEVED = 3
 

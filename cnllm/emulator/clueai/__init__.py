@@ -1,1 +1,5 @@
-"""The emulated clueai service; importing it registers the vendor (filled in by its issue)."""
+"""The emulated ClueAI service; importing it registers the vendor."""
+
+from .vendor import ClueAIVendor
+
+__all__ = ["ClueAIVendor"]
