@@ -9,15 +9,30 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from llamaindex_cnllm.embeddings.dashscope import DashScopeEmbedding
+    from llamaindex_cnllm.embeddings.koala import KoalaEmbedding
     from llamaindex_cnllm.embeddings.qianfan import QianfanEmbedding
+    from llamaindex_cnllm.llms.dashscope import DashScope
+    from llamaindex_cnllm.llms.koala import Koala
     from llamaindex_cnllm.llms.qianfan import Qianfan
 
 _EXPORTS: dict[str, str] = {
     "Qianfan": "llamaindex_cnllm.llms.qianfan",
     "QianfanEmbedding": "llamaindex_cnllm.embeddings.qianfan",
+    "Koala": "llamaindex_cnllm.llms.koala",
+    "KoalaEmbedding": "llamaindex_cnllm.embeddings.koala",
+    "DashScope": "llamaindex_cnllm.llms.dashscope",
+    "DashScopeEmbedding": "llamaindex_cnllm.embeddings.dashscope",
 }
 
-__all__ = ["Qianfan", "QianfanEmbedding"]
+__all__ = [
+    "DashScope",
+    "DashScopeEmbedding",
+    "Koala",
+    "KoalaEmbedding",
+    "Qianfan",
+    "QianfanEmbedding",
+]
 
 
 def __getattr__(name: str) -> Any:

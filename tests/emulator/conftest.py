@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.emulator.emu_helpers import Client
 
 from cnllm.emulator import Emulator
+from tests.emulator.emu_helpers import Client
 
 
 @pytest.fixture(scope="module")

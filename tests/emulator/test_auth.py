@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
-from tests.emulator.emu_helpers import PREFIX, Client, user
 
 from cnllm.emulator import Emulator
 from cnllm.qianfan.signer import iam_headers
+from tests.emulator.emu_helpers import PREFIX, Client, user
 
 CHAT_PATH = f"{PREFIX}/chat/completions"
 BODY = {"messages": [user("你好")]}

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import pytest
-from tests.emulator.emu_helpers import PREFIX, Client, sse_objects, user
 
 from cnllm.emulator import Emulator
 from cnllm.emulator.text import count_tokens
+from tests.emulator.emu_helpers import PREFIX, Client, sse_objects, user
 
 SYNC_KEYS = ["id", "object", "created", "result", "is_truncated", "need_clear_history",
              "finish_reason", "usage"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from tests.emulator.emu_helpers import Client, sse_objects
 
 from cnllm.emulator.text import count_tokens, embed
+from tests.emulator.emu_helpers import Client, sse_objects
 
 
 def _cosine(left: list[float], right: list[float]) -> float:

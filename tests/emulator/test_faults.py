@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from tests.emulator.emu_helpers import Client, sse_objects, user
 
 from cnllm.emulator import Emulator, Fault
+from tests.emulator.emu_helpers import Client, sse_objects, user
 
 CHAT = {"messages": [user("介绍下故宫")]}
 STREAM = {**CHAT, "stream": True}

@@ -9,9 +9,9 @@ import json
 from typing import Any
 
 import pytest
-from tests.emulator.emu_helpers import Client, sse_objects, user
 
 from cnllm.emulator.schema import Hints, instance
+from tests.emulator.emu_helpers import Client, sse_objects, user
 
 pytest.importorskip("langchain_tests")
 from langchain_core.utils.function_calling import convert_to_openai_tool
