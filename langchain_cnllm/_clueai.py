@@ -1,73 +1,29 @@
-"""Configuration shared by every ClueAI class, and the generation settings of the two models."""
+"""ClueAI configuration for the LangChain classes (the fields live in cnllm)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
-
-from cnllm import errors
-from cnllm.clueai import models, protocol
-from cnllm.clueai.client import GENERATION_TIMEOUT, ClueAIClient
-from cnllm.clueai.protocol import GenerateConfig, Generation
+from cnllm.clueai.settings import ClueAIChat as _ChatFields
+from cnllm.clueai.settings import ClueAIGeneration, likelihood_info, whole_answer
+from cnllm.clueai.settings import ClueAISettings as _Fields
 from langchain_cnllm.errors import langchain_errors
 
+__all__ = [
+    "ClueAIChatSettings",
+    "ClueAIGeneration",
+    "ClueAISettings",
+    "likelihood_info",
+    "whole_answer",
+]
 
-class ClueAISettings(BaseModel):
-    """Key, hosts, timeout and retries; each reads its env var when not given.
 
-    ClueAI serves from two hosts (reference §1): ``modelfun_url`` for generation and
-    classification, ``base_url`` for everything else (search, fine-tuning, images, usage).
-    """
-
-    api_key: SecretStr | None = Field(
-        default_factory=secret_from_env("CLUEAI_API_KEY", default=None), alias="clueai_api_key"
-    )
-    """API key (env ``CLUEAI_API_KEY``); clueai-base and the search engine also work without."""
-    base_url: str = Field(
-        default_factory=from_env("CLUEAI_BASE_URL", default=protocol.DEFAULT_BASE_URL)
-    )
-    """The clueai.cn base (env ``CLUEAI_BASE_URL``)."""
-    modelfun_url: str = Field(
-        default_factory=from_env("CLUEAI_MODELFUN_URL", default=protocol.DEFAULT_MODELFUN_URL)
-    )
-    """The modelfun base for generate and classify (env ``CLUEAI_MODELFUN_URL``)."""
-    timeout: float | None = Field(default=GENERATION_TIMEOUT, alias="request_timeout")
-    """Seconds for generation-sized calls (the SDK's 200); light calls use at most 30."""
-    max_retries: int = 2
-    """Retries of transient failures (429, 5xx, "busy" answers, connection errors)."""
-
-    _client: ClueAIClient | None = PrivateAttr(default=None)
-
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+class ClueAISettings(_Fields):
+    """What every ClueAI LangChain class adds to the shared fields."""
 
     @property
     def lc_secrets(self) -> dict[str, str]:
         return {"api_key": "CLUEAI_API_KEY"}
-
-    @property
-    def client(self) -> ClueAIClient:
-        """The HTTP client, made on first use (pools and locks are never pickled)."""
-        if self._client is None:
-            self._client = ClueAIClient(
-                self.api_key.get_secret_value() if self.api_key is not None else None,
-                base_url=self.base_url,
-                modelfun_url=self.modelfun_url,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-            )
-        return self._client
-
-    def _require_key(self, model: str | None) -> None:
-        """A model that cannot answer without a key fails here, before anything is sent."""
-        if self.api_key is None and models.needs_key(model):
-            raise errors.ConfigurationError(
-                f"{model} needs a ClueAI API key: set CLUEAI_API_KEY or pass api_key= "
-                "(only clueai-base answers without one)",
-                vendor=protocol.VENDOR,
-            )
 
     def check_usage(self, finetune_user: bool = False) -> dict[str, Any]:
         """The account's usage as the service reports it (``user_info``, reference §4.2)."""
@@ -78,92 +34,6 @@ class ClueAISettings(BaseModel):
         with langchain_errors():
             return await self.client.acheck_usage(finetune_user=finetune_user)
 
-    def __getstate__(self) -> dict[Any, Any]:
-        state = super().__getstate__()
-        private = dict(state.get("__pydantic_private__") or {})
-        private["_client"] = None
-        state["__pydantic_private__"] = private
-        return state
 
-
-class ClueAIGeneration(BaseModel):
-    """``generate_config`` keys as fields, and what else a generate call takes.
-
-    Unset fields are not sent. ``truncate`` opts in to cutting prompts longer than 1,024
-    characters; by default they raise ``InputTooLongError`` (the SDK cuts them silently).
-    ``engine_key`` calls a fine-tuned model (``finetune/predict``) instead of ``model``.
-    """
-
-    do_sample: bool | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    max_length: int | None = None
-    """Tokens to generate at most (the service's documentation says it counts the input too)."""
-    min_length: int | None = None
-    length_penalty: float | None = None
-    num_beams: int | None = None
-    repetition_penalty: float | None = None
-    no_repeat_ngram_size: int | None = None
-    generate_config: dict[str, Any] = Field(default_factory=dict)
-    """More ``generate_config`` keys, sent as they are (they follow HF ``generate()``)."""
-    return_likelihoods: str | None = None
-    """``"GENERATION"`` or ``"ALL"``: the likelihoods come back in the answer's metadata."""
-    truncate: bool = False
-    engine_key: str | None = None
-    """A fine-tuned model's key (see ``ClueAIFineTuner``); ``model`` is then not used."""
-    finetune_base: str | None = None
-    """``"ChatYuan"`` for a model fine-tuned from ChatYuan (its endpoints differ)."""
-
-    @field_validator("return_likelihoods")
-    @classmethod
-    def _likelihoods(cls, value: str | None) -> str | None:
-        return protocol.return_likelihoods_value(value)
-
-    @field_validator("finetune_base")
-    @classmethod
-    def _base(cls, value: str | None) -> str | None:
-        return protocol.finetune_base(value)
-
-    def _base_config(self, temperature: float | None) -> GenerateConfig:
-        return GenerateConfig(
-            do_sample=self.do_sample,
-            top_p=self.top_p,
-            max_length=self.max_length,
-            min_length=self.min_length,
-            length_penalty=self.length_penalty,
-            num_beams=self.num_beams,
-            temperature=temperature,
-            top_k=self.top_k,
-            repetition_penalty=self.repetition_penalty,
-            no_repeat_ngram_size=self.no_repeat_ngram_size,
-            extra=dict(self.generate_config),
-        )
-
-    def _options(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        options: dict[str, Any] = {
-            "return_likelihoods": self.return_likelihoods,
-            "truncate": self.truncate,
-        }
-        options.update(overrides)
-        options["return_likelihoods"] = protocol.return_likelihoods_value(
-            options["return_likelihoods"]
-        )
-        return options
-
-    def _served_name(self, model: str) -> str:
-        """The name reported as ``model_name``: the model, or the fine-tuned engine."""
-        if self.engine_key:
-            return f"{self.finetune_base or 'ClueAI'}-finetuned:{self.engine_key}"
-        return model
-
-
-def likelihood_info(generation: Generation) -> dict[str, Any]:
-    """The likelihoods of an answer, for generation_info / response_metadata."""
-    info: dict[str, Any] = {}
-    if generation.likelihood is not None:
-        info["likelihood"] = generation.likelihood
-    if generation.token_likelihoods is not None:
-        info["token_likelihoods"] = [
-            {"token": item.token, "prob": item.prob} for item in generation.token_likelihoods
-        ]
-    return info
+class ClueAIChatSettings(ClueAISettings, _ChatFields):
+    pass
