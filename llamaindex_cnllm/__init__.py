@@ -12,9 +12,11 @@ if TYPE_CHECKING:
     from llamaindex_cnllm.embeddings.dashscope import DashScopeEmbedding
     from llamaindex_cnllm.embeddings.koala import KoalaEmbedding
     from llamaindex_cnllm.embeddings.qianfan import QianfanEmbedding
+    from llamaindex_cnllm.llms.clueai import ClueAI
     from llamaindex_cnllm.llms.dashscope import DashScope
     from llamaindex_cnllm.llms.koala import Koala
     from llamaindex_cnllm.llms.qianfan import Qianfan
+    from llamaindex_cnllm.retrievers.clueai import ClueAIRetriever
 
 _EXPORTS: dict[str, str] = {
     "Qianfan": "llamaindex_cnllm.llms.qianfan",
@@ -23,9 +25,13 @@ _EXPORTS: dict[str, str] = {
     "KoalaEmbedding": "llamaindex_cnllm.embeddings.koala",
     "DashScope": "llamaindex_cnllm.llms.dashscope",
     "DashScopeEmbedding": "llamaindex_cnllm.embeddings.dashscope",
+    "ClueAI": "llamaindex_cnllm.llms.clueai",
+    "ClueAIRetriever": "llamaindex_cnllm.retrievers.clueai",
 }
 
 __all__ = [
+    "ClueAI",
+    "ClueAIRetriever",
     "DashScope",
     "DashScopeEmbedding",
     "Koala",

@@ -92,3 +92,49 @@ def test_ingestion_in_two_workers(vendor: tuple[LLM, BaseEmbedding]) -> None:
     pipeline = IngestionPipeline(transformations=[SentenceSplitter(chunk_size=256), embed])
     nodes = pipeline.run(documents=documents()[:12], num_workers=2)
     assert len(nodes) >= 12 and all(node.embedding for node in nodes)
+
+
+# -- ClueAI: an LLM without embeddings, and a hosted search engine as the retriever ------------
+
+
+@pytest.fixture
+def clueai_settings(emulator: Emulator) -> dict[str, str]:
+    url = emulator.base_url
+    return {
+        "base_url": f"{url}/clueai",
+        "modelfun_url": f"{url}/modelfun/api",
+        "api_key": "li-clue",
+    }
+
+
+def test_clueai_retriever_in_a_query_engine(clueai_settings: dict[str, str]) -> None:
+    from llama_index.core.query_engine import RetrieverQueryEngine
+
+    from llamaindex_cnllm import ClueAI, ClueAIRetriever
+
+    corpus = load_corpus()
+    retriever = ClueAIRetriever.from_texts(
+        [doc.page_content for doc in corpus],
+        [doc.metadata for doc in corpus],
+        k=3,
+        **clueai_settings,
+    )
+    nodes = retriever.retrieve("故宫是什么时候建成的？")
+    assert len(nodes) == 3 and nodes[0].metadata["title"] == "故宫"
+    assert nodes[0].score is not None and nodes[0].score >= nodes[-1].score
+    engine = RetrieverQueryEngine.from_args(retriever, llm=ClueAI(**clueai_settings))
+    response = engine.query("故宫是什么时候建成的？")
+    assert str(response) and response.source_nodes[0].metadata["title"] == "故宫"
+    copy = pickle.loads(pickle.dumps(retriever))
+    assert copy.engine.engine_key == retriever.engine.engine_key
+    assert copy.engine.api_key.get_secret_value() == "li-clue"
+
+
+async def test_clueai_llm_async_and_pickling(clueai_settings: dict[str, str]) -> None:
+    from llamaindex_cnllm import ClueAI
+
+    llm = ClueAI(**clueai_settings)
+    assert (await llm.achat([ChatMessage(role="user", content="帮我写个请假条")])).message.content
+    assert not llm.metadata.is_function_calling_model
+    copy = pickle.loads(pickle.dumps(llm))
+    assert copy.model_dump() == llm.model_dump()

@@ -1,0 +1,53 @@
+"""ClueAI: ChatYuan / PromptCLUE for LlamaIndex (one prompt, no streaming endpoint)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+from pydantic import Field
+
+from cnllm.clueai.settings import ClueAIChat, whole_answer
+from cnllm.types import ChatDelta, ChatRequest, ChatResult
+from llamaindex_cnllm.llms.base import CnLLM
+
+# ClueAI takes prompts of at most 1,024 characters; a Chinese character is one token or more
+# for LlamaIndex's tokenizer, so this budget keeps packed prompts under the limit.
+DEFAULT_CONTEXT_WINDOW = 900
+
+
+class ClueAI(ClueAIChat, CnLLM):
+    """ClueAI chat (ChatYuan-large by default): a conversation is rendered into one
+    ``用户：…\\n小元：`` prompt (``cnllm.clueai.prompts``), the oldest turns dropped to fit.
+
+    Example:
+        .. code-block:: python
+
+            from llamaindex_cnllm import ClueAI
+
+            ClueAI().complete("帮我写个请假条")
+    """
+
+    context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, description="Prompt tokens.")
+    max_tokens: int | None = Field(default=128, description="Most tokens to generate.")
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ClueAI"
+
+    def _context_window(self) -> int:
+        return self.context_window
+
+    def _supports_tools(self) -> bool:
+        return False
+
+    def _call(self, request: ChatRequest) -> ChatResult:
+        return self.chat_answer(request)
+
+    async def _acall(self, request: ChatRequest) -> ChatResult:
+        return await self.achat_answer(request)
+
+    def _call_stream(self, request: ChatRequest) -> Iterator[ChatDelta]:
+        yield whole_answer(self._call(request))
+
+    async def _acall_stream(self, request: ChatRequest) -> AsyncIterator[ChatDelta]:
+        yield whole_answer(await self._acall(request))
