@@ -1,8 +1,10 @@
 """``cnllm demo``: a small RAG chain over the bundled Chinese corpus.
 
 The chain is built once and is the same for every provider; only the retriever and the chat
-model come from the provider (``--provider``). With no credentials for the provider in the
-environment it runs against the built-in emulator, and says so; with them, the live service.
+model come from the provider (``--provider``). ``--framework llamaindex`` builds the same RAG
+with LlamaIndex (a VectorStoreIndex or ClueAI's search engine, and a query engine). With no
+credentials for the provider in the environment it runs against the built-in emulator, and
+says so; with them, the live service.
 """
 
 from __future__ import annotations
@@ -77,16 +79,40 @@ def build_chain(
     return RunnablePassthrough.assign(docs=itemgetter("question") | retriever).assign(answer=answer)
 
 
-def run(provider_name: str, questions: tuple[str, ...], model: str | None) -> None:
+def answer_with_langchain(
+    provider: Provider, settings: dict[str, Any], questions: tuple[str, ...], model: str | None
+) -> Iterator[tuple[str, list[str], str]]:
+    retriever, chat = provider.build(settings, load_corpus(), model)
+    chain = build_chain(retriever, chat)
+    for question in questions:
+        result = chain.invoke({"question": question})
+        yield question, [doc.metadata["title"] for doc in result["docs"]], result["answer"]
+
+
+def answer_with_llamaindex(
+    provider: Provider, settings: dict[str, Any], questions: tuple[str, ...], model: str | None
+) -> Iterator[tuple[str, list[str], str]]:
+    from cnllm.demo.llamaindex_rag import build_query_engine
+
+    retriever, llm = provider.build_llamaindex(settings, load_corpus(), model)
+    engine = build_query_engine(retriever, llm)
+    for question in questions:
+        response = engine.query(question)
+        titles = [node.metadata["title"] for node in response.source_nodes]
+        yield question, titles, str(response)
+
+
+FRAMEWORKS = {"langchain": answer_with_langchain, "llamaindex": answer_with_llamaindex}
+
+
+def run(
+    provider_name: str, questions: tuple[str, ...], model: str | None, framework: str = "langchain"
+) -> None:
     provider = providers.load(provider_name)
     with target(provider) as settings:
         started = time.perf_counter()
-        retriever, chat = provider.build(settings, load_corpus(), model)
-        chain = build_chain(retriever, chat)
-        for question in questions:
-            result = chain.invoke({"question": question})
-            titles = "、".join(doc.metadata["title"] for doc in result["docs"])
-            print(f"\n问题：{question}\n检索到：{titles}\n回答：{result['answer']}")
+        for question, titles, answer in FRAMEWORKS[framework](provider, settings, questions, model):
+            print(f"\n问题：{question}\n检索到：{'、'.join(titles)}\n回答：{answer}")
         print(f"\n{len(questions)} questions answered in {time.perf_counter() - started:.2f}s")
 
 
@@ -95,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--provider", default="qianfan", choices=sorted(providers.MODULES))
     parser.add_argument("--question", action="append", help="ask this instead (repeatable)")
     parser.add_argument("--model", help="the chat model (default: the provider's demo model)")
+    parser.add_argument(
+        "--framework",
+        default="langchain",
+        choices=sorted(FRAMEWORKS),
+        help="build the RAG with LangChain (default) or LlamaIndex (needs the llamaindex extra)",
+    )
     args = parser.parse_args(argv)
-    run(args.provider, tuple(args.question or QUESTIONS), args.model)
+    run(args.provider, tuple(args.question or QUESTIONS), args.model, args.framework)
     return 0

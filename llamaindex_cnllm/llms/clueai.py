@@ -10,9 +10,11 @@ from cnllm.clueai.settings import ClueAIChat, whole_answer
 from cnllm.types import ChatDelta, ChatRequest, ChatResult
 from llamaindex_cnllm.llms.base import CnLLM
 
-# ClueAI takes prompts of at most 1,024 characters; a Chinese character is one token or more
-# for LlamaIndex's tokenizer, so this budget keeps packed prompts under the limit.
-DEFAULT_CONTEXT_WINDOW = 900
+# ClueAI takes prompts of at most 1,024 characters, and LlamaIndex packs prompts by tokens
+# (its tokenizer counts a Chinese character as 1-2 tokens). A 1,536-token window fits three
+# retrieved passages of Chinese text; ``truncate`` (on by default here) cuts the middle of a
+# prompt that still exceeds 1,024 characters, keeping the instructions and the question.
+DEFAULT_CONTEXT_WINDOW = 1536
 
 
 class ClueAI(ClueAIChat, CnLLM):
@@ -29,6 +31,7 @@ class ClueAI(ClueAIChat, CnLLM):
 
     context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, description="Prompt tokens.")
     max_tokens: int | None = Field(default=128, description="Most tokens to generate.")
+    truncate: bool = Field(default=True, description="Cut prompts over 1,024 characters.")
 
     @classmethod
     def class_name(cls) -> str:

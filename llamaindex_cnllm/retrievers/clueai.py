@@ -11,6 +11,18 @@ from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, TextNo
 
 from cnllm.clueai.engine import ClueAIEngine, EngineHit
 
+# The search's bookkeeping stays in the metadata but out of the prompt and of embeddings.
+SEARCH_KEYS = ["score", "engine_key", "query", "is_best"]
+
+
+def _node(hit: EngineHit) -> TextNode:
+    return TextNode(
+        text=hit.text,
+        metadata=hit.metadata,
+        excluded_llm_metadata_keys=SEARCH_KEYS,
+        excluded_embed_metadata_keys=SEARCH_KEYS,
+    )
+
 
 class ClueAIRetriever(BaseRetriever):
     """Nodes from a ClueAI search engine (an ``engine_key``), most relevant first, scored.
@@ -34,10 +46,7 @@ class ClueAIRetriever(BaseRetriever):
 
     @staticmethod
     def _nodes(hits: list[EngineHit]) -> list[NodeWithScore]:
-        return [
-            NodeWithScore(node=TextNode(text=hit.text, metadata=hit.metadata), score=hit.score)
-            for hit in hits
-        ]
+        return [NodeWithScore(node=_node(hit), score=hit.score) for hit in hits]
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return self._nodes(self.engine.search_hits(query_bundle.query_str))

@@ -34,6 +34,8 @@ class Provider:
     emulator_settings: Callable[[str], dict[str, Any]]
     # (settings, corpus, model or None) -> (retriever, chat model)
     build: Callable[[dict[str, Any], list[Document], str | None], tuple[BaseRetriever, Any]]
+    # The same for LlamaIndex: (settings, corpus, model or None) -> (retriever, LLM)
+    build_llamaindex: Callable[[dict[str, Any], list[Document], str | None], tuple[Any, Any]]
 
     def is_live(self) -> bool:
         return any(all(os.environ.get(name) for name in group) for group in self.live_when)
@@ -50,3 +52,17 @@ def vector_retriever(embeddings: Any, corpus: list[Document]) -> BaseRetriever:
     """The in-memory vector store every embedding-based provider uses."""
     store = InMemoryVectorStore.from_documents(corpus, embeddings)
     return store.as_retriever(search_kwargs={"k": RETRIEVED})
+
+
+def llamaindex_documents(corpus: list[Document]) -> list[Any]:
+    from llama_index.core import Document as LlamaDocument
+
+    return [LlamaDocument(text=doc.page_content, metadata=doc.metadata) for doc in corpus]
+
+
+def llamaindex_vector_retriever(embed_model: Any, corpus: list[Document]) -> Any:
+    """LlamaIndex's in-memory VectorStoreIndex, for every embedding-based provider."""
+    from llama_index.core import VectorStoreIndex
+
+    index = VectorStoreIndex.from_documents(llamaindex_documents(corpus), embed_model=embed_model)
+    return index.as_retriever(similarity_top_k=RETRIEVED)

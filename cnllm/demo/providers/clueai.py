@@ -24,6 +24,16 @@ def build(
     return retriever, chat
 
 
+def build_llamaindex(
+    settings: dict[str, Any], corpus: list[Document], model: str | None
+) -> tuple[Any, Any]:
+    from llamaindex_cnllm import ClueAI, ClueAIRetriever
+
+    texts, metadatas = [doc.page_content for doc in corpus], [doc.metadata for doc in corpus]
+    retriever = ClueAIRetriever.from_texts(texts, metadatas, k=RETRIEVED, **settings)
+    return retriever, ClueAI(model=model or DEFAULT_MODEL, **settings)
+
+
 def emulator_settings(url: str) -> dict[str, Any]:
     return {
         "base_url": f"{url}/clueai",
@@ -37,4 +47,5 @@ PROVIDER = Provider(
     live_when=(("CLUEAI_API_KEY",),),
     emulator_settings=emulator_settings,
     build=build,
+    build_llamaindex=build_llamaindex,
 )

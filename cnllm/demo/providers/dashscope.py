@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from cnllm.demo.providers import Provider, vector_retriever
+from cnllm.demo.providers import Provider, llamaindex_vector_retriever, vector_retriever
 
 DEFAULT_MODEL = "chatyuan-large-v2"
 
@@ -22,9 +22,20 @@ def build(
     return vector_retriever(embeddings, corpus), chat
 
 
+def build_llamaindex(
+    settings: dict[str, Any], corpus: list[Document], model: str | None
+) -> tuple[Any, Any]:
+    from llamaindex_cnllm import DashScope, DashScopeEmbedding
+
+    embed_model = DashScopeEmbedding(model="text-embedding-v2", **settings)
+    llm = DashScope(model=model or DEFAULT_MODEL, **settings)
+    return llamaindex_vector_retriever(embed_model, corpus), llm
+
+
 PROVIDER = Provider(
     name="Alibaba DashScope",
     live_when=(("DASHSCOPE_API_KEY",),),
     emulator_settings=lambda url: {"base_url": f"{url}/api/v1", "api_key": "demo-dashscope-key"},
     build=build,
+    build_llamaindex=build_llamaindex,
 )
