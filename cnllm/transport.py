@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import certifi
 import httpx
@@ -107,6 +107,20 @@ Check = Callable[[HttpResponse], None]
 # Prepares one attempt (auth headers, signature, token): re-run on every retry.
 Prepare = Callable[[HttpRequest], HttpRequest]
 AsyncPrepare = Callable[[HttpRequest], Awaitable[HttpRequest]]
+
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class EventParser(Protocol[T_co]):
+    """A vendor's stream parser: events in, items (deltas) out, ``finish`` at the end."""
+
+    def feed(self, event: ServerSentEvent) -> T_co | None: ...
+
+    def finish(self) -> T_co | None:
+        """The last item, if any; raises if the stream ended before its final event."""
+        ...
 
 
 def _no_prepare(request: HttpRequest) -> HttpRequest:
@@ -215,6 +229,41 @@ class Transport:
         """Open a stream (retried until it starts), then yield its events as they arrive."""
         response = self._with_retries(lambda: self._open_stream(prepare(request)))
         return self._read_events(response)
+
+    def stream_items(
+        self,
+        request: HttpRequest,
+        new_parser: Callable[[], EventParser[T]],
+        prepare: Prepare = _no_prepare,
+    ) -> Iterator[T]:
+        """Parsed items of a stream. A transient failure after the stream opened but before
+        any item reached the caller (an error event, a break) replays the request under the
+        same retry policy; once an item was delivered, a failure is raised, never hidden."""
+        failures = 0
+        while True:
+            parser, opened, delivered = new_parser(), False, False
+            try:
+                for event in self.stream(request, prepare):
+                    opened = True
+                    item = parser.feed(event)
+                    if item is not None:
+                        delivered = True
+                        yield item
+                last = parser.finish()
+                if last is not None:
+                    yield last
+                return
+            except errors.CnLLMError as error:
+                failures += 1
+                if delivered or not self._replayable(error, opened, failures):
+                    raise
+                self._sleep(self._backoff(error, failures))
+
+    def _replayable(self, error: errors.CnLLMError, opened: bool, failures: int) -> bool:
+        # A stream that failed to open was already retried by stream(); only what failed
+        # after it opened is replayed here.
+        opened = opened or isinstance(error, errors.StreamInterruptedError)
+        return opened and error.retryable and self.retry.should_retry(failures)
 
     def _with_retries(self, attempt: Callable[[], Any]) -> Any:
         retry_number = 0
@@ -325,6 +374,33 @@ class Transport:
             ) from None
         finally:
             await opened.aclose()
+
+    async def astream_items(
+        self,
+        request: HttpRequest,
+        new_parser: Callable[[], EventParser[T]],
+        prepare: AsyncPrepare = _no_aprepare,
+    ) -> AsyncIterator[T]:
+        """The async twin of ``stream_items``."""
+        failures = 0
+        while True:
+            parser, opened, delivered = new_parser(), False, False
+            try:
+                async for event in self.astream(request, prepare):
+                    opened = True
+                    item = parser.feed(event)
+                    if item is not None:
+                        delivered = True
+                        yield item
+                last = parser.finish()
+                if last is not None:
+                    yield last
+                return
+            except errors.CnLLMError as error:
+                failures += 1
+                if delivered or not self._replayable(error, opened, failures):
+                    raise
+                await asyncio.sleep(self._backoff(error, failures))
 
     async def _awith_retries(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
         retry_number = 0

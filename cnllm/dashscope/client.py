@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -79,55 +78,17 @@ class DashScopeClient:
     # was handed out (a Throttling event first, say) is retried here too; once a delta has
     # been delivered a stream is never replayed (reference §5.3).
 
-    def _may_retry(self, error: errors.CnLLMError, retry_number: int, received: bool) -> bool:
-        # Before the first event, the error came from opening: the transport retried it.
-        return received and error.retryable and self.transport.retry.should_retry(retry_number)
-
     def _stream(self, info: ModelInfo, body: dict[str, Any]) -> Iterator[ChatDelta]:
         request = self._request(protocol.GENERATION_PATH, body, stream=True)
-        retry_number = 0
-        while True:
-            parser = protocol.StreamParser(info)
-            delivered = received = False
-            try:
-                for event in self.transport.stream(request, self._prepare):
-                    received = True
-                    delta = parser.feed(event)
-                    if delta is not None:
-                        delivered = True
-                        yield delta
-                final = parser.finish()
-                if final is not None:
-                    yield final
-                return
-            except errors.CnLLMError as error:
-                retry_number += 1
-                if delivered or not self._may_retry(error, retry_number, received):
-                    raise
-                time.sleep(self.transport.retry.backoff(retry_number, error.retry_after))
+        return self.transport.stream_items(
+            request, lambda: protocol.StreamParser(info), self._prepare
+        )
 
-    async def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
+    def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
         request = self._request(protocol.GENERATION_PATH, body, stream=True)
-        retry_number = 0
-        while True:
-            parser = protocol.StreamParser(info)
-            delivered = received = False
-            try:
-                async for event in self.transport.astream(request, self._aprepare):
-                    received = True
-                    delta = parser.feed(event)
-                    if delta is not None:
-                        delivered = True
-                        yield delta
-                final = parser.finish()
-                if final is not None:
-                    yield final
-                return
-            except errors.CnLLMError as error:
-                retry_number += 1
-                if delivered or not self._may_retry(error, retry_number, received):
-                    raise
-                await asyncio.sleep(self.transport.retry.backoff(retry_number, error.retry_after))
+        return self.transport.astream_items(
+            request, lambda: protocol.StreamParser(info), self._aprepare
+        )
 
     # -- chat and completions -------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ answer) is replayed with the transport's retry policy: nothing was shown, so not
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
@@ -73,60 +72,15 @@ class OpenAICompatClient:
 
     # -- streams ------------------------------------------------------------------------------
 
-    def _replayable(self, error: errors.CnLLMError, parser: StreamParser, attempt: int) -> bool:
-        # Opening the stream was already retried by the transport; only failures after it
-        # opened (an error event, a break, an empty end) are replayed here.
-        opened = parser.events > 0 or isinstance(error, errors.StreamInterruptedError)
-        return opened and error.retryable and self.transport.retry.should_retry(attempt)
-
-    def _delay(self, error: errors.CnLLMError, attempt: int) -> float:
-        return self.transport.retry.backoff(attempt, error.retry_after)
-
     def _stream(
         self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
     ) -> Iterator[ChatDelta]:
-        request = self._request("POST", path, body)
-        attempt = 0
-        while True:
-            parser, delivered = parser_for(), False
-            try:
-                for event in self.transport.stream(request):
-                    delta = parser.feed(event)
-                    if delta is not None:
-                        delivered = True
-                        yield delta
-                final = parser.finish()
-                if final is not None:
-                    yield final
-                return
-            except errors.CnLLMError as error:
-                attempt += 1
-                if delivered or not self._replayable(error, parser, attempt):
-                    raise
-                time.sleep(self._delay(error, attempt))
+        return self.transport.stream_items(self._request("POST", path, body), parser_for)
 
-    async def _astream(
+    def _astream(
         self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
     ) -> AsyncIterator[ChatDelta]:
-        request = self._request("POST", path, body)
-        attempt = 0
-        while True:
-            parser, delivered = parser_for(), False
-            try:
-                async for event in self.transport.astream(request):
-                    delta = parser.feed(event)
-                    if delta is not None:
-                        delivered = True
-                        yield delta
-                final = parser.finish()
-                if final is not None:
-                    yield final
-                return
-            except errors.CnLLMError as error:
-                attempt += 1
-                if delivered or not self._replayable(error, parser, attempt):
-                    raise
-                await asyncio.sleep(self._delay(error, attempt))
+        return self.transport.astream_items(self._request("POST", path, body), parser_for)
 
     def _parser_factory(self, kind: Kind, model: str) -> Callable[[], StreamParser]:
         return lambda: self.protocol.stream_parser(kind, model)

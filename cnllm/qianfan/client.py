@@ -16,7 +16,6 @@ from cnllm.qianfan import protocol
 from cnllm.qianfan.auth import Authorizer, Credentials
 from cnllm.qianfan.models import ModelInfo
 from cnllm.retry import RetryPolicy
-from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpRequest, HttpResponse, Transport
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult
 
@@ -97,46 +96,45 @@ class QianfanClient:
 
     def _stream(self, info: ModelInfo, body: dict[str, Any]) -> Iterator[ChatDelta]:
         request = self._request(info, body)
-        for retry in (False, True):
+        for renewed in (False, True):
             used: list[str | None] = [None]
 
             def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
                 prepared, used[0] = self.auth.authorize(attempt)
                 return prepared
 
-            parser = protocol.StreamParser(info)
+            delivered = False
             try:
-                for event in self.transport.stream(request, prepare):
-                    delta = parser.feed(event)
-                    if delta is not None:
-                        yield delta
-                parser.finish()
+                for delta in self.transport.stream_items(
+                    request, lambda: protocol.StreamParser(info), prepare
+                ):
+                    delivered = True
+                    yield delta
                 return
             except errors.CnLLMError as error:
                 # Renew only if nothing was delivered yet: a partial answer cannot be replayed.
-                if retry or parser.events or not self._renewable(error, used[0]):
+                if renewed or delivered or not self._renewable(error, used[0]):
                     raise
 
     async def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
         request = self._request(info, body)
-        for retry in (False, True):
+        for renewed in (False, True):
             used: list[str | None] = [None]
 
             async def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
                 prepared, used[0] = await self.auth.aauthorize(attempt)
                 return prepared
 
-            parser = protocol.StreamParser(info)
+            delivered = False
             try:
-                events: AsyncIterator[ServerSentEvent] = self.transport.astream(request, prepare)
-                async for event in events:
-                    delta = parser.feed(event)
-                    if delta is not None:
-                        yield delta
-                parser.finish()
+                async for delta in self.transport.astream_items(
+                    request, lambda: protocol.StreamParser(info), prepare
+                ):
+                    delivered = True
+                    yield delta
                 return
             except errors.CnLLMError as error:
-                if retry or parser.events or not self._renewable(error, used[0]):
+                if renewed or delivered or not self._renewable(error, used[0]):
                     raise
 
     # -- chat and completions -------------------------------------------------------------------

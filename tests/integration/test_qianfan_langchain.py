@@ -414,3 +414,10 @@ def test_model_objects_can_be_used_from_many_threads(qianfan_env: Emulator) -> N
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_transient_error_before_the_first_chunk_is_replayed(qianfan_env: Emulator) -> None:
+    qianfan_env.inject(Fault("stream_error", after_events=0, code=336100))
+    chunks = list(fast().stream("介绍下故宫"))
+    assert chunks[-1].chunk_position == "last"
+    assert chat_calls(qianfan_env) == 2
