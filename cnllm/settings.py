@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, PrivateAttr, SecretStr
 
 
 def secret_env(name: str) -> Callable[[], SecretStr | None]:
@@ -39,3 +40,21 @@ def optional_text_env(name: str) -> Callable[[], str | None]:
 
 def reveal(secret: SecretStr | None) -> str | None:
     return secret.get_secret_value() if secret is not None else None
+
+
+class LazyClient(BaseModel):
+    """Holds a vendor client made on first use; pickling leaves it behind.
+
+    LlamaIndex pickles models into ingestion workers; a client's pools and locks do not
+    pickle and would be stale in another process anyway.
+    """
+
+    _client: Any = PrivateAttr(default=None)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        client, self._client = self._client, None
+        try:
+            state: dict[Any, Any] = super().__getstate__()
+        finally:
+            self._client = client
+        return state

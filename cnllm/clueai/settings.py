@@ -12,11 +12,11 @@ from cnllm.clueai import models, prompts, protocol
 from cnllm.clueai.client import GENERATION_TIMEOUT, ClueAIClient
 from cnllm.clueai.prompts import RenderedChat
 from cnllm.clueai.protocol import GenerateConfig, Generation
-from cnllm.settings import reveal, secret_env, text_env
+from cnllm.settings import LazyClient, reveal, secret_env, text_env
 from cnllm.types import ChatDelta, ChatRequest, ChatResult
 
 
-class ClueAISettings(BaseModel):
+class ClueAISettings(LazyClient):
     """Key, hosts, timeout and retries; each reads its env var when not given.
 
     ClueAI serves from two hosts (reference §1): ``modelfun_url`` for generation and
@@ -63,15 +63,6 @@ class ClueAISettings(BaseModel):
                 "(only clueai-base answers without one)",
                 vendor=protocol.VENDOR,
             )
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # The client (pools, locks) is left behind and made again on first use after loading.
-        client, self._client = self._client, None
-        try:
-            state: dict[Any, Any] = super().__getstate__()
-        finally:
-            self._client = client
-        return state
 
 
 class ClueAIGeneration(BaseModel):

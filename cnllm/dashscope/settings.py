@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from cnllm.dashscope import protocol
 from cnllm.dashscope.client import API_KEY_ENV, BASE_URL_ENV, DashScopeClient
-from cnllm.settings import optional_text_env, reveal, secret_env, text_env
+from cnllm.settings import LazyClient, optional_text_env, reveal, secret_env, text_env
 
 
 def _data_inspection_from_env() -> bool:
@@ -17,7 +16,7 @@ def _data_inspection_from_env() -> bool:
     return os.environ.get("DASHSCOPE_DISABLE_DATA_INSPECTION", "true").strip().lower() == "false"
 
 
-class DashScopeSettings(BaseModel):
+class DashScopeSettings(LazyClient):
     """API key, host, workspace and data inspection; each reads DashScope's usual env var."""
 
     dashscope_api_key: SecretStr | None = Field(
@@ -50,12 +49,3 @@ class DashScopeSettings(BaseModel):
                 max_retries=getattr(self, "max_retries", 2),
             )
         return self._client
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # The client (pools, locks) is left behind and made again on first use after loading.
-        client, self._client = self._client, None
-        try:
-            state: dict[Any, Any] = super().__getstate__()
-        finally:
-            self._client = client
-        return state

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from cnllm.koala.client import API_KEY_ENV, BASE_URL_ENV, KoalaClient, resolve_base_url
-from cnllm.settings import optional_text_env, reveal, secret_env
+from cnllm.settings import LazyClient, optional_text_env, reveal, secret_env
 
 
-class KoalaSettings(BaseModel):
+class KoalaSettings(LazyClient):
     """Where the Koala server is and, if it checks one, the API key.
 
     Koala is self-hosted (a FastChat server), so there is no public default: ``base_url``
@@ -52,12 +52,3 @@ class KoalaSettings(BaseModel):
                 image_input=self._image_input(),
             )
         return self._client
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # The client (pools, locks) is left behind and made again on first use after loading.
-        client, self._client = self._client, None
-        try:
-            state: dict[Any, Any] = super().__getstate__()
-        finally:
-            self._client = client
-        return state

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from cnllm.qianfan import protocol
 from cnllm.qianfan.auth import Credentials
 from cnllm.qianfan.client import QianfanClient
-from cnllm.settings import reveal, secret_env, text_env
+from cnllm.settings import LazyClient, reveal, secret_env, text_env
 
 
-class QianfanSettings(BaseModel):
+class QianfanSettings(LazyClient):
     """Credentials, host and endpoint; each field reads the env var of the same name.
 
     OAuth application keys (``QIANFAN_AK`` / ``QIANFAN_SK``) win over IAM keys
@@ -62,12 +60,3 @@ class QianfanSettings(BaseModel):
                 max_retries=getattr(self, "max_retries", 2),
             )
         return self._client
-
-    def __getstate__(self) -> dict[Any, Any]:
-        # The client (pools, locks) is left behind and made again on first use after loading.
-        client, self._client = self._client, None
-        try:
-            state: dict[Any, Any] = super().__getstate__()
-        finally:
-            self._client = client
-        return state
