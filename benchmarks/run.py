@@ -35,7 +35,7 @@ import requests
 from langchain_core.language_models import LanguageModelInput
 
 from cnllm.qianfan.auth import clear_token_cache
-from cnllm.transport import POOL_SIZE
+from cnllm.transport import ASYNC_SHARDS, POOL_SIZE
 from langchain_cnllm import ChatQianfan
 
 MODEL = "Qianfan-Chinese-Llama-2-13B"
@@ -365,21 +365,27 @@ async def _abatch_runs(emu: RemoteEmulator, settings: Settings) -> dict[str, Any
     return {"cold": cold, "warm": warm, "token_requests": tokens, "chat_requests": chats}
 
 
-async def _bare_httpx_walls(url: str, settings: Settings) -> list[float]:
-    """The same 64 posts through a bare httpx.AsyncClient with cnllm.transport's pool limits."""
+async def _bare_httpx_walls(url: str, settings: Settings, pools: int = 1) -> list[float]:
+    """The same 64 posts through bare httpx.AsyncClients (one pool, or ``pools`` used in turn
+    as cnllm.transport does): the floor this machine and emulator allow."""
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=POOL_SIZE)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+    clients = [httpx.AsyncClient(limits=limits, timeout=60) for _ in range(pools)]
 
-        async def one() -> None:
-            (await client.post(url, json=BARE_BODY)).raise_for_status()
+    async def one(index: int) -> None:
+        client = clients[index % pools]
+        (await client.post(url, json=BARE_BODY)).raise_for_status()
 
-        async def batch() -> float:
-            start = time.perf_counter()
-            await asyncio.gather(*(one() for _ in range(settings.batch_size)))
-            return time.perf_counter() - start
+    async def batch() -> float:
+        start = time.perf_counter()
+        await asyncio.gather(*(one(index) for index in range(settings.batch_size)))
+        return time.perf_counter() - start
 
+    try:
         await batch()  # warm-up: connections
         return [await batch() for _ in range(settings.batch_repeats)]
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 def _sync_batch_tokens(emu: RemoteEmulator, settings: Settings) -> list[int]:
@@ -399,11 +405,12 @@ def _sync_batch_tokens(emu: RemoteEmulator, settings: Settings) -> list[int]:
 def bench_batch(emu: RemoteEmulator, settings: Settings) -> list[Row]:
     emu.latency = BATCH_LATENCY
     bare = asyncio.run(_bare_httpx_walls(bare_chat_url(emu), settings))
+    floor = asyncio.run(_bare_httpx_walls(bare_chat_url(emu), settings, ASYNC_SHARDS))
     runs = asyncio.run(_abatch_runs(emu, settings))
     sync_tokens = _sync_batch_tokens(emu, settings)
     n = settings.batch_size
     return [
-        _batch_row(f"(b) abatch {n}, warm (token cached)", runs["warm"], 1, bare),
+        _batch_row(f"(b) abatch {n}, warm (token cached)", runs["warm"], 1, bare, floor),
         _batch_row(f"(b) abatch {n}, cold (after clear_token_cache())", runs["cold"], 2, None),
         _token_row(
             f"(c) token requests, {n} concurrent first calls (abatch)",
@@ -416,7 +423,13 @@ def bench_batch(emu: RemoteEmulator, settings: Settings) -> list[Row]:
     ]
 
 
-def _batch_row(name: str, walls: list[float], round_trips: int, bare: list[float] | None) -> Row:
+def _batch_row(
+    name: str,
+    walls: list[float],
+    round_trips: int,
+    bare: list[float] | None,
+    floor: list[float] | None = None,
+) -> Row:
     ideal = round_trips * BATCH_LATENCY
     wall = statistics.median(walls)
     ratio = wall / ideal
@@ -426,6 +439,12 @@ def _batch_row(name: str, walls: list[float], round_trips: int, bare: list[float
         bare_wall = statistics.median(bare)
         baseline += f"; bare httpx gather: {ms(bare_wall)} ({bare_wall / ideal:.2f}x)"
         data.update(bare_httpx_walls_s=bare, ours_over_bare_httpx=wall / bare_wall)
+    if floor is not None:
+        floor_wall = statistics.median(floor)
+        baseline += (
+            f"; bare httpx over {ASYNC_SHARDS} pools: {ms(floor_wall)} ({floor_wall / ideal:.2f}x)"
+        )
+        data.update(bare_sharded_walls_s=floor, ours_over_bare_sharded=wall / floor_wall)
     return Row(
         f"{name}, {BATCH_LATENCY * 1000:.0f} ms latency",
         f"{ms(wall)} (median of {len(walls)})",

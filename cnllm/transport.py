@@ -72,23 +72,31 @@ class HttpRequest:
         )
 
 
+_UNPARSED = object()
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     status: int
     headers: Mapping[str, str]
     content: bytes
+    _parsed: Any = field(default=_UNPARSED, repr=False, compare=False)
 
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.content)
-        except ValueError as exc:
-            raise errors.ProtocolError(
-                f"expected a JSON body, got: {self.text[:200]!r}", status_code=self.status
-            ) from exc
+        """The parsed body; parsed once (the vendor's check and its parser both read it)."""
+        if self._parsed is _UNPARSED:
+            try:
+                parsed = json.loads(self.content)
+            except ValueError as exc:
+                raise errors.ProtocolError(
+                    f"expected a JSON body, got: {self.text[:200]!r}", status_code=self.status
+                ) from exc
+            object.__setattr__(self, "_parsed", parsed)
+        return self._parsed
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

@@ -510,8 +510,8 @@ def error_from_message(
 
 def _json(response: HttpResponse) -> Any:
     try:
-        return json.loads(response.content)
-    except ValueError:
+        return response.json()
+    except errors.ProtocolError:
         return None
 
 

@@ -18,7 +18,6 @@ to it). What differs from plain OpenAI:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
@@ -92,8 +91,8 @@ def _fastchat_code(body: Mapping[str, Any]) -> int | None:
 def check_response(response: HttpResponse) -> None:
     """Raise the typed error a Koala answer stands for."""
     try:
-        body = json.loads(response.content)
-    except ValueError:
+        body = response.json()
+    except errors.ProtocolError:
         body = None
     if isinstance(body, dict):
         request_id = openai.request_id_of(response, body)

@@ -376,8 +376,8 @@ def error_from_payload(
 
 def _json_or_none(response: HttpResponse) -> Any:
     try:
-        return json.loads(response.content)
-    except ValueError:
+        return response.json()
+    except errors.ProtocolError:
         return None
 
 

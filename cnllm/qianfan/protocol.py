@@ -129,8 +129,8 @@ def check_response(response: HttpResponse) -> None:
     if not response.is_json and response.status < 400:
         return
     try:
-        body = json.loads(response.content)
-    except ValueError:
+        body = response.json()
+    except errors.ProtocolError:
         return  # not JSON: the status check (transport) or the parser reports it
     if isinstance(body, dict):
         raise_for_body(body, status=response.status, request_id=request_id)
