@@ -49,10 +49,6 @@ class ChatClueAI(ClueAIChatSettings, CnChatModel):
         self._base_config(self.temperature).to_dict()  # bad values fail here, by name
         return self
 
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return False
-
     @property
     def _provider(self) -> str:
         return "clueai"

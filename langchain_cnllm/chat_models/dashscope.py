@@ -61,10 +61,6 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
         self._info()
         return self
 
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return False
-
     @property
     def _provider(self) -> str:
         return "dashscope"

@@ -64,10 +64,6 @@ class ChatKoala(KoalaSettings, CnChatModel):
         protocol.validate_params(self._params())
         return self
 
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return False
-
     @property
     def _provider(self) -> str:
         return "koala"

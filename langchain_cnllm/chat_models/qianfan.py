@@ -52,10 +52,6 @@ class ChatQianfan(QianfanSettings, CnChatModel):
         self._info()
         return self
 
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return False
-
     @property
     def _provider(self) -> str:
         return "qianfan"

@@ -73,6 +73,12 @@ class CnLLM(BaseLLM):
     def _model_name(self) -> str:
         return self.model or ""
 
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        # langchain-core's load() admits only the classes it lists, never a partner's, so
+        # dumpd() output could not be loaded back; the standard test_serdes then skips.
+        return False
+
     @property
     def _llm_type(self) -> str:
         return f"{self._provider}-completions"

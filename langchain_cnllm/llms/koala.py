@@ -40,10 +40,6 @@ class KoalaLLM(KoalaSettings, CnLLM):
         protocol.validate_params(self._params(None, {}))
         return self
 
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        return False
-
     @property
     def _provider(self) -> str:
         return "koala"
