@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--qianfan-sk", help="OAuth Secret Key accepted in strict mode")
     parser.add_argument("--qianfan-access-key", help="IAM Access Key accepted in strict mode")
     parser.add_argument("--qianfan-secret-key", help="IAM Secret Key accepted in strict mode")
+    parser.add_argument("--dashscope-api-key", help="DashScope key accepted in strict mode")
+    parser.add_argument("--clueai-api-key", help="ClueAI key accepted in strict mode")
+    parser.add_argument("--koala-api-key", help="Bearer key(s) Koala checks, comma-separated")
     parser.add_argument("--token-ttl", type=int, default=2592000, help="access token lifetime")
     parser.add_argument(
         "--stream-usage-style", choices=("2023", "2024"), default="2024",
@@ -34,7 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _credentials(args: argparse.Namespace) -> dict[str, str]:
-    names = ("qianfan_ak", "qianfan_sk", "qianfan_access_key", "qianfan_secret_key")
+    names = (
+        "qianfan_ak",
+        "qianfan_sk",
+        "qianfan_access_key",
+        "qianfan_secret_key",
+        "dashscope_api_key",
+        "clueai_api_key",
+    )
     return {name: getattr(args, name) for name in names if getattr(args, name)}
 
 
@@ -48,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host, port=args.port, latency=args.latency,
         chunk_interval=args.chunk_interval, strict=args.strict, token_ttl=args.token_ttl,
         credentials=_credentials(args), stream_usage_style=args.stream_usage_style,
+        **({"koala_api_key": args.koala_api_key} if args.koala_api_key else {}),
     )
     try:
         emulator.start()
