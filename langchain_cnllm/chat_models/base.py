@@ -22,11 +22,12 @@ from langchain_core.outputs import ChatResult as LCChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from cnllm import errors, structured
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, Message, ToolSpec
 from langchain_cnllm import _convert
+from langchain_cnllm._common import CnModelFields
 from langchain_cnllm.errors import aiterate, iterate, langchain_errors
 
 # Call-time keywords the base class understands; anything else goes to ``extra`` (the body).
@@ -38,22 +39,10 @@ _TOOLS, _TOOL_CHOICE, _JSON_MODE, _INSTRUCTION = (
 )
 
 
-class CnChatModel(BaseChatModel):
+class CnChatModel(CnModelFields, BaseChatModel):
     """Base of ChatQianfan and the other vendors' chat models."""
 
-    model: str | None = Field(default=None, alias="model_name")
-    temperature: float | None = None
-    max_tokens: int | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    timeout: float | None = Field(default=60.0, alias="request_timeout")
-    """Seconds to wait for the connection and between bytes of the answer."""
-    max_retries: int = 2
-    """Retries of transient failures (429, 5xx, connection errors, vendor busy codes)."""
-    streaming: bool = False
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra fields sent in the request body as they are."""
-
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
     # -- what a vendor provides ----------------------------------------------------------------
 
@@ -87,22 +76,9 @@ class CnChatModel(BaseChatModel):
 
     # -- LangChain plumbing ------------------------------------------------------------------
 
-    def _model_name(self) -> str:
-        return self.model or ""
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        # langchain-core's load() admits only the classes it lists, never a partner's, so
-        # dumpd() output could not be loaded back; the standard test_serdes then skips.
-        return False
-
     @property
     def _llm_type(self) -> str:
         return f"{self._provider}-chat"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model, "temperature": self.temperature, "max_tokens": self.max_tokens}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(

@@ -12,9 +12,9 @@ from typing import Any
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM, LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-from pydantic import ConfigDict, Field
 
 from cnllm.types import ChatDelta, ChatResult, CompletionRequest, GenerationParams
+from langchain_cnllm._common import CnModelFields
 from langchain_cnllm._convert import usage_metadata
 from langchain_cnllm.errors import aiterate, iterate, langchain_errors
 
@@ -29,22 +29,10 @@ def generation_info(result: ChatResult | ChatDelta) -> dict[str, Any]:
     return info
 
 
-class CnLLM(BaseLLM):
+class CnLLM(CnModelFields, BaseLLM):
     """Base of the vendors' completion classes."""
 
-    model: str | None = Field(default=None, alias="model_name")
-    temperature: float | None = None
-    max_tokens: int | None = None
     stop: list[str] | None = None
-    timeout: float | None = Field(default=60.0, alias="request_timeout")
-    """Seconds to wait for the connection and between bytes of the answer."""
-    max_retries: int = 2
-    """Retries of transient failures (429, 5xx, connection errors, vendor busy codes)."""
-    streaming: bool = False
-    model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Extra fields sent in the request body as they are."""
-
-    model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
     # -- what a vendor provides ----------------------------------------------------------------
 
@@ -70,22 +58,9 @@ class CnLLM(BaseLLM):
 
     # -- LangChain plumbing ------------------------------------------------------------------
 
-    def _model_name(self) -> str:
-        return self.model or ""
-
-    @classmethod
-    def is_lc_serializable(cls) -> bool:
-        # langchain-core's load() admits only the classes it lists, never a partner's, so
-        # dumpd() output could not be loaded back; the standard test_serdes then skips.
-        return False
-
     @property
     def _llm_type(self) -> str:
         return f"{self._provider}-completions"
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model, "temperature": self.temperature, "max_tokens": self.max_tokens}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop, **kwargs)
