@@ -37,6 +37,8 @@ class Message:
     name: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
+    # An earlier assistant turn's reasoning; each dialect decides whether it is sent back.
+    reasoning: str | None = None
 
     @property
     def text(self) -> str:
@@ -55,6 +57,9 @@ class Usage:
     input_tokens: int
     output_tokens: int
     total_tokens: int
+    # Details, only when the vendor reported them (None: not reported, never 0 by default).
+    cached_input_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,9 @@ class GenerationParams:
     user_id: str | None = None
     logprobs: bool | None = None
     top_logprobs: int | None = None
+    # Thinking switches of reasoning models (None: the model's default, not sent).
+    enable_thinking: bool | None = None
+    thinking_budget: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,6 +91,8 @@ class ChatRequest:
     tools: tuple[ToolSpec, ...] = ()
     tool_choice: str | None = None  # a tool name, "auto", "none" or "required"
     json_mode: bool = False
+    # A native structured-output request: {"name": str, "schema": dict, "strict": bool | None}.
+    json_schema: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ class ChatResult:
     request_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    reasoning: str = ""  # the model's thinking, apart from the answer ("" if none)
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,7 @@ class ChatDelta:
     usage: Usage | None = None
     request_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    reasoning: str = ""  # the increment of the model's thinking, streamed before the answer
 
 
 @dataclass(frozen=True)
@@ -128,3 +140,24 @@ class EmbeddingResult:
     vectors: list[list[float]]
     model: str
     usage: Usage | None = None
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What a model can do and its limits: one entry of a vendor's model table.
+
+    The LangChain ``profile``, the LlamaIndex ``metadata``, request validation and the
+    structured-output strategy all read this. ``None`` means unknown.
+    """
+
+    context_window: int | None = None  # input tokens
+    max_output_tokens: int | None = None
+    tool_calling: bool = False
+    tool_choice: bool = False  # forced tool_choice (a named tool / "required")
+    json_mode: bool = False  # response_format json_object
+    json_schema: bool = False  # response_format json_schema (native structured output)
+    image_input: bool = False
+    audio_input: bool = False
+    video_input: bool = False
+    reasoning_output: bool = False  # returns reasoning_content
+    thinking_optional: bool = True  # False: a thinking-only model, thinking cannot be off
