@@ -21,6 +21,7 @@ JSON_TYPE = "application/json;charset=utf-8"
 # Vendor modules imported when an Emulator starts; each registers itself on import.
 VENDOR_MODULES: list[str] = [
     "cnllm.emulator.qianfan",
+    "cnllm.emulator.qianfan_v2",  # before koala: /v1/BCE-BEARER/token is not a FastChat path
     "cnllm.emulator.koala",
     "cnllm.emulator.dashscope",
     "cnllm.emulator.clueai",
