@@ -15,11 +15,12 @@ if TYPE_CHECKING:
     from llamaindex_cnllm.llms.clueai import ClueAI
     from llamaindex_cnllm.llms.dashscope import DashScope
     from llamaindex_cnllm.llms.koala import Koala
-    from llamaindex_cnllm.llms.qianfan import Qianfan
+    from llamaindex_cnllm.llms.qianfan import Qianfan, QianfanLLM
     from llamaindex_cnllm.retrievers.clueai import ClueAIRetriever
 
 _EXPORTS: dict[str, str] = {
     "Qianfan": "llamaindex_cnllm.llms.qianfan",
+    "QianfanLLM": "llamaindex_cnllm.llms.qianfan",
     "QianfanEmbedding": "llamaindex_cnllm.embeddings.qianfan",
     "Koala": "llamaindex_cnllm.llms.koala",
     "KoalaEmbedding": "llamaindex_cnllm.embeddings.koala",
@@ -38,6 +39,7 @@ __all__ = [
     "KoalaEmbedding",
     "Qianfan",
     "QianfanEmbedding",
+    "QianfanLLM",
 ]
 
 

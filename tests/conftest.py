@@ -56,7 +56,12 @@ def emulator(emulator_session: Emulator) -> Iterator[Emulator]:
 @pytest.fixture
 def qianfan_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     """OAuth credentials and the emulator's URL in the environment, as a user would set them."""
-    for name in ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_ACCESS_TOKEN"):
+    for name in (
+        "QIANFAN_ACCESS_KEY",
+        "QIANFAN_SECRET_KEY",
+        "QIANFAN_ACCESS_TOKEN",
+        "QIANFAN_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("QIANFAN_AK", "test-ak")
     monkeypatch.setenv("QIANFAN_SK", "test-sk")

@@ -1,4 +1,5 @@
-"""QianfanEmbeddings: Embedding-V1, bge-large-zh, bge-large-en and tao-8k."""
+"""QianfanEmbeddings: Embedding-V1, bge-large-zh/en, tao-8k, Qwen3 embeddings and deployed
+embedding services — ``/v2/embeddings`` by default, v1 for OAuth application keys."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing_extensions import Self
 
 from cnllm.qianfan import models
 from cnllm.qianfan.models import ModelInfo
+from cnllm.qianfan.v2 import models as v2_models
 from cnllm.types import EmbeddingResult
 from langchain_cnllm._qianfan import QianfanSettings
 from langchain_cnllm.errors import langchain_errors
@@ -31,6 +33,7 @@ class QianfanEmbeddings(QianfanSettings, Embeddings):
 
     model: str = Field(default=models.DEFAULT_EMBEDDING_MODEL, alias="model_name")
     user_id: str | None = None
+    """v1 only."""
     timeout: float | None = Field(default=60.0, alias="request_timeout")
     max_retries: int = 2
     max_concurrency: int = 8
@@ -40,24 +43,32 @@ class QianfanEmbeddings(QianfanSettings, Embeddings):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        self._info()
+        if self.api == "v1":
+            self._info()
         return self
 
     def _info(self) -> ModelInfo:
         return models.resolve("embeddings", self.model, self.endpoint)
 
+    def _v2_model(self) -> str:
+        return v2_models.resolve("embeddings", self.model).id
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        info = self._info()
         progress = _progress(len(texts)) if self.show_progress_bar else None
+        on_batch = progress.update if progress else None
         with langchain_errors():
-            results = self.client.embed(
-                info, texts, user_id=self.user_id, on_batch=progress.update if progress else None
-            )
+            if self.api == "v2":
+                vectors = self.v2_client.embed(self._v2_model(), texts, on_batch=on_batch).vectors
+            else:
+                results = self.client.embed(
+                    self._info(), texts, user_id=self.user_id, on_batch=on_batch
+                )
+                vectors = _vectors(results)
         if progress:
             progress.close()
-        return _vectors(results)
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
@@ -66,6 +77,11 @@ class QianfanEmbeddings(QianfanSettings, Embeddings):
         if not texts:
             return []
         with langchain_errors():
+            if self.api == "v2":
+                result = await self.v2_client.aembed(
+                    self._v2_model(), texts, concurrency=self.max_concurrency
+                )
+                return result.vectors
             results = await self.client.aembed(
                 self._info(), texts, user_id=self.user_id, concurrency=self.max_concurrency
             )

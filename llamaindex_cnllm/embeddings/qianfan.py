@@ -1,4 +1,4 @@
-"""QianfanEmbedding: Qianfan embeddings for LlamaIndex."""
+"""QianfanEmbedding: Qianfan embeddings for LlamaIndex (``/v2/embeddings`` by default)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from typing_extensions import Self
 from cnllm.qianfan import models
 from cnllm.qianfan.models import ModelInfo
 from cnllm.qianfan.settings import QianfanSettings
+from cnllm.qianfan.v2 import models as v2_models
 from llamaindex_cnllm.embeddings.base import CnEmbedding
 
 
 class QianfanEmbedding(QianfanSettings, CnEmbedding):
-    """Embedding-V1, bge-large-zh, bge-large-en or tao-8k; Qianfan has no query mode.
+    """Embedding-V1, bge-large-zh/en, tao-8k, Qwen3 embeddings or a deployed embedding
+    service; Qianfan has no query mode.
 
     Example:
         .. code-block:: python
@@ -35,8 +37,12 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        info = self._info()
-        self.embed_batch_size = min(self.embed_batch_size, info.batch_size * self.max_concurrency)
+        size = (
+            v2_models.resolve("embeddings", self.model_name).batch_size
+            if self.api == "v2"
+            else self._info().batch_size
+        )
+        self.embed_batch_size = min(self.embed_batch_size, size * self.max_concurrency)
         return self
 
     @classmethod
@@ -46,11 +52,21 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
     def _info(self) -> ModelInfo:
         return models.resolve("embeddings", self.model_name, self.endpoint)
 
+    def _v2_model(self) -> str:
+        return v2_models.resolve("embeddings", self.model_name).id
+
     def _embed(self, texts: list[str], *, query: bool) -> list[list[float]]:
+        if self.api == "v2":
+            return self.v2_client.embed(self._v2_model(), texts).vectors
         results = self.client.embed(self._info(), texts, user_id=self.user_id)
         return [vector for result in results for vector in result.vectors]
 
     async def _aembed(self, texts: list[str], *, query: bool) -> list[list[float]]:
+        if self.api == "v2":
+            result = await self.v2_client.aembed(
+                self._v2_model(), texts, concurrency=self.max_concurrency
+            )
+            return result.vectors
         results = await self.client.aembed(
             self._info(), texts, user_id=self.user_id, concurrency=self.max_concurrency
         )

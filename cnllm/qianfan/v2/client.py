@@ -19,7 +19,14 @@ from cnllm.openai_compat.protocol import ModelCard, StreamParser
 from cnllm.qianfan.v2 import models
 from cnllm.qianfan.v2.protocol import DEFAULT_BASE_URL, QianfanV2Protocol, rate_limits
 from cnllm.transport import HttpRequest, HttpResponse
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, EmbeddingResult
+from cnllm.types import (
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    CompletionRequest,
+    EmbeddingResult,
+    Message,
+)
 
 
 class QianfanV2Client(OpenAICompatClient):
@@ -145,6 +152,34 @@ class QianfanV2Client(OpenAICompatClient):
         response = await self._apost(openai.CHAT_PATH, body)
         result = self.protocol.parse_result(response.json(), "chat", model)
         return self._with_limits(result, response)
+
+    # -- completions: a deployed completion service, or a table chat model as one turn ----------
+
+    @staticmethod
+    def _as_chat(model: str, request: CompletionRequest) -> ChatRequest | None:
+        """A table model is a chat model: its completion is a one-turn chat (as v1 did);
+        any other id is a completion service (``/v2/completions``)."""
+        if not models.resolve("completions", model).known:
+            return None
+        return ChatRequest((Message("user", request.prompt),), request.params)
+
+    def complete(self, model: str, request: CompletionRequest) -> ChatResult:
+        chat = self._as_chat(model, request)
+        return self.chat(model, chat) if chat else super().complete(model, request)
+
+    async def acomplete(self, model: str, request: CompletionRequest) -> ChatResult:
+        chat = self._as_chat(model, request)
+        return await self.achat(model, chat) if chat else await super().acomplete(model, request)
+
+    def stream_complete(self, model: str, request: CompletionRequest) -> Iterator[ChatDelta]:
+        chat = self._as_chat(model, request)
+        return self.stream_chat(model, chat) if chat else super().stream_complete(model, request)
+
+    def astream_complete(self, model: str, request: CompletionRequest) -> AsyncIterator[ChatDelta]:
+        chat = self._as_chat(model, request)
+        if chat:
+            return self.astream_chat(model, chat)
+        return super().astream_complete(model, request)
 
     # -- embeddings: each model's batch size (§6) ----------------------------------------------
 
