@@ -13,11 +13,13 @@ from typing import Any
 
 _SECRET_QUERY = re.compile(r"(?i)(access_token|client_secret|client_id|api_key)=[^&\s\"']+")
 _SECRET_HEADER = re.compile(r"(?i)(bearer|bce-auth-v1)[ /][^\s\"']+")
+_QIANFAN_V2_KEY = re.compile(r"bce-v3/[A-Za-z0-9_*-]+/[^\s\"',;)]+")  # keys and minted tokens
 
 
 def redact(text: str) -> str:
     """Mask credentials that may appear in URLs or headers quoted in a message."""
     text = _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=***", text)
+    text = _QIANFAN_V2_KEY.sub("bce-v3/***", text)
     return _SECRET_HEADER.sub(lambda m: f"{m.group(1)} ***", text)
 
 

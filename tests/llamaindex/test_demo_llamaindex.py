@@ -8,7 +8,8 @@ from cnllm.cli import main
 from cnllm.demo import providers
 
 CREDENTIALS = (
-    "QIANFAN_AK", "QIANFAN_SK", "QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY", "KOALA_BASE_URL",
+    "QIANFAN_AK", "QIANFAN_SK", "QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_API_KEY",
+    "KOALA_BASE_URL",
     "DASHSCOPE_API_KEY", "CLUEAI_API_KEY",
 )  # fmt: skip
 

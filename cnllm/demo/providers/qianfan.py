@@ -1,4 +1,7 @@
-"""Baidu Qianfan for the demo: QianfanEmbeddings (bge-large-zh) and ChatQianfan."""
+"""Baidu Qianfan for the demo: QianfanEmbeddings (bge-large-zh) and ChatQianfan.
+
+Live with a v2 API key (``QIANFAN_API_KEY``) or IAM keys (v2), or with v1 OAuth keys; on the
+emulator with a v2 key. The chat model is each API's default unless ``--model`` says."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from cnllm.demo.providers import Provider, llamaindex_vector_retriever, vector_retriever
 
-DEFAULT_MODEL = "Qianfan-Chinese-Llama-2-13B"
+EMULATOR_KEY = "bce-v3/ALTAK-demo/0123456789abcdef0123456789abcdef01234567"
 
 
 def build(
@@ -18,7 +21,7 @@ def build(
     from langchain_cnllm import ChatQianfan, QianfanEmbeddings
 
     embeddings = QianfanEmbeddings(model="bge-large-zh", **settings)
-    chat = ChatQianfan(model=model or DEFAULT_MODEL, temperature=0.1, **settings)
+    chat = ChatQianfan(model=model, temperature=0.1, **settings)
     return vector_retriever(embeddings, corpus), chat
 
 
@@ -28,14 +31,18 @@ def build_llamaindex(
     from llamaindex_cnllm import Qianfan, QianfanEmbedding
 
     embed_model = QianfanEmbedding(model="bge-large-zh", **settings)
-    llm = Qianfan(model=model or DEFAULT_MODEL, temperature=0.1, **settings)
+    llm = Qianfan(model=model, temperature=0.1, **settings)
     return llamaindex_vector_retriever(embed_model, corpus), llm
 
 
 PROVIDER = Provider(
     name="Baidu Qianfan",
-    live_when=(("QIANFAN_AK", "QIANFAN_SK"), ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY")),
-    emulator_settings=lambda url: {"base_url": url, "api_key": "demo-ak", "secret_key": "demo-sk"},
+    live_when=(
+        ("QIANFAN_API_KEY",),
+        ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY"),
+        ("QIANFAN_AK", "QIANFAN_SK"),
+    ),
+    emulator_settings=lambda url: {"api_key": EMULATOR_KEY, "v2_base_url": f"{url}/v2"},
     build=build,
     build_llamaindex=build_llamaindex,
 )
