@@ -145,7 +145,7 @@ def error_from_payload(
     else:
         code, message = None, str(payload)[:300] if payload is not None else ""
     if isinstance(payload, Mapping) and isinstance(payload.get("id"), str):
-        request_id = request_id or str(payload["id"])
+        request_id = str(payload["id"])  # the server's as-… id (a sent X-Request-Id is echoed)
     cls = error_class(status, code)
     if code == "invalid_iam_token":
         message = f"{_BAD_KEY_HINT} ({message})" if message else _BAD_KEY_HINT
