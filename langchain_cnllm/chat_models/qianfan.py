@@ -66,8 +66,9 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     @model_validator(mode="after")
     def _check(self) -> Self:
         # Bad values fail here, at construction, naming the parameter; nothing is sent.
-        if self.api == "v2":
-            v2_protocol.validate_params(self._v2_info(), self._params())
+        if self.api == "v2":  # model_kwargs too: they are body fields, checked the same way
+            params = replace(self._params(), extra=dict(self.model_kwargs))
+            v2_protocol.validate_params(self._v2_info(), params)
         else:
             protocol.validate_params(self._params())
             self._info()

@@ -193,3 +193,31 @@ def test_a_bad_key_is_a_langchain_authentication_error(v2_env: Emulator) -> None
     with pytest.raises(ModelAuthenticationError) as caught:
         ChatQianfan(api_key="bce-v3/ALTAK-x/not-hex!").invoke("你好")
     assert "QIANFAN_API_KEY" in str(caught.value)
+
+
+def test_images_from_standard_blocks_reach_a_vision_model(v2_env: Emulator) -> None:
+    image = {"type": "image", "url": "https://example.com/parking.jpg"}
+    message = HumanMessage(content=[{"type": "text", "text": "图片里有什么？"}, image])
+    answer = ChatQianfan(model="ernie-4.5-turbo-vl-32k").invoke([message])
+    assert "parking.jpg" in str(answer.content)
+    sent = v2_env.stats.last_request.json["messages"][0]["content"]
+    assert sent[1] == {"type": "image_url", "image_url": {"url": image["url"]}}
+    with pytest.raises(errors.ValidationError, match="takes no images"):
+        ChatQianfan(model="ernie-4.5-turbo-128k").invoke([message])
+
+
+def test_web_search_results_and_the_appid_header(
+    v2_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QIANFAN_APPID", "app-tODvu5IS")
+    search = {"enable": True, "enable_trace": True, "enable_citation": True, "search_number": 5,
+              "reference_number": 2}  # fmt: skip
+    chat = ChatQianfan(model="ernie-4.5-turbo-128k", model_kwargs={"web_search": search})
+    message = chat.invoke("今天北京有什么新闻？")
+    assert [r["index"] for r in message.response_metadata["search_results"]] == [1, 2]
+    assert message.response_metadata["search_tokens"] == 40
+    assert v2_env.stats.last_request.headers["appid"] == "app-tODvu5IS"
+    with pytest.raises(PydanticValidationError, match="search_mode"):
+        ChatQianfan(
+            model="ernie-4.5-turbo-128k", model_kwargs={"web_search": {"search_mode": "auto"}}
+        )
