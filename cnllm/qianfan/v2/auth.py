@@ -28,6 +28,9 @@ from cnllm.qianfan import signer
 from cnllm.retry import RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
 
+# The client skeleton's per-call retry budget (cnllm.retry.RetryBudget once it lands).
+RetryBudget = Any
+
 VENDOR = "qianfan"
 DEFAULT_IAM_BASE_URL = "https://iam.bj.baidubce.com"
 TOKEN_PATH = "/v1/BCE-BEARER/token"
@@ -58,10 +61,14 @@ class BearerKey:
     def can_refresh(self) -> bool:
         return False
 
-    def authorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
+    def authorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
         return request.with_auth(headers=self._headers), None
 
-    async def aauthorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
+    async def aauthorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
         return request.with_auth(headers=self._headers), None
 
     def is_stale(self, error: errors.CnLLMError) -> bool:
@@ -163,6 +170,11 @@ def check_iam_response(response: HttpResponse) -> None:
         status_code=status,
         request_id=request_id,
     )
+
+
+def _spending(budget: RetryBudget | None) -> dict[str, Any]:
+    """The call's retry budget for the mint, when the client skeleton hands one over."""
+    return {"budget": budget} if budget is not None else {}
 
 
 # -- the cache ----------------------------------------------------------------------------------
@@ -267,7 +279,8 @@ class MintedBearer:
             self.iam_base_url, self._access_key, self._secret_key, lifetime=self.lifetime
         )
 
-    def token(self) -> str:
+    def token(self, budget: RetryBudget | None = None) -> str:
+        """The cached token, or a new one; a mint spends the call's retry budget."""
         minted, future, owner = self._claim()
         if minted is not None:
             return minted.token
@@ -275,7 +288,7 @@ class MintedBearer:
         if not owner:
             return self._wait(future)
         try:
-            response = self.transport.request(self._request())
+            response = self.transport.request(self._request(), **_spending(budget))
             minted = parse_token(response.json(), self.clock(), self.lifetime)
         except BaseException as error:
             self._settle(future, error)
@@ -293,7 +306,7 @@ class MintedBearer:
                 "waited too long for another caller to mint the v2 bearer token", vendor=VENDOR
             ) from None
 
-    async def atoken(self) -> str:
+    async def atoken(self, budget: RetryBudget | None = None) -> str:
         minted, future, owner = self._claim()
         if minted is not None:
             return minted.token
@@ -301,7 +314,7 @@ class MintedBearer:
         if not owner:
             return (await asyncio.wrap_future(future)).token
         try:
-            response = await self.transport.arequest(self._request())
+            response = await self.transport.arequest(self._request(), **_spending(budget))
             minted = parse_token(response.json(), self.clock(), self.lifetime)
         except BaseException as error:
             self._settle(future, error)
@@ -309,12 +322,16 @@ class MintedBearer:
         self._settle(future, minted)
         return minted.token
 
-    def authorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
-        token = self.token()
+    def authorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
+        token = self.token(budget)
         return request.with_auth(headers=bearer_headers(token, self.appid)), token
 
-    async def aauthorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
-        token = await self.atoken()
+    async def aauthorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
+        token = await self.atoken(budget)
         return request.with_auth(headers=bearer_headers(token, self.appid)), token
 
     def is_stale(self, error: errors.CnLLMError) -> bool:
