@@ -5,7 +5,8 @@ v2 is the default: a v2 API key (``api_key`` / ``QIANFAN_API_KEY``, ``bce-v3/ALT
 bearer, IAM keys (``QIANFAN_ACCESS_KEY`` / ``QIANFAN_SECRET_KEY``) mint a short-lived bearer.
 v1 is chosen only by OAuth application keys (``QIANFAN_AK`` / ``QIANFAN_SK``), a ready-made
 OAuth ``QIANFAN_ACCESS_TOKEN``, ``endpoint=``, ``api_version="v1"``, or IAM keys together with an
-explicit v1 host (``base_url=``); it warns once that Baidu switched v1 off on 2026-08-31.
+explicit v1 host (``base_url=``); when that host is Baidu's own it warns once that Baidu switched
+v1 off on 2026-08-31 (the emulator and private deployments keep v1 quietly).
 Credentials passed to the constructor decide before those read from the environment.
 """
 
@@ -15,6 +16,7 @@ import os
 import warnings
 from dataclasses import replace
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
@@ -102,7 +104,7 @@ class QianfanSettings(LazyClient):
             data["api_version"], reason = choose_api(data)
         else:
             reason = f'api_version="{data["api_version"]}" was given'
-        if data["api_version"] == "v1":
+        if data["api_version"] == "v1" and _public_v1_host(data):
             _warn_v1_once(reason)
         return data
 
@@ -212,6 +214,14 @@ def _legacy_pair(data: dict[str, Any]) -> dict[str, Any]:
     data["qianfan_ak"] = key
     data["qianfan_api_key"] = None  # the pair is v1's; an env v2 key must not be read
     return data
+
+
+def _public_v1_host(data: dict[str, Any]) -> bool:
+    """Whether v1 calls go to Baidu's own host, where v1 is switched off; the emulator and
+    private deployments (any other host) keep v1 without a warning."""
+    url = data.get("base_url") or os.environ.get("QIANFAN_BASE_URL") or protocol.DEFAULT_BASE_URL
+    host = urlsplit(str(url)).hostname or ""
+    return host == "baidubce.com" or host.endswith(".baidubce.com")
 
 
 def choose_api(data: dict[str, Any]) -> tuple[Api, str]:

@@ -6,6 +6,7 @@ import pytest
 
 from cnllm.cli import main
 from cnllm.demo import providers
+from cnllm.demo.providers import qianfan
 from cnllm.demo.rag import build_chain, load_corpus
 from cnllm.emulator import Emulator
 
@@ -26,11 +27,9 @@ def test_the_demo_uses_a_v2_key_from_the_environment(
     assert emulator.stats.requests["/v2/embeddings"] >= 1
 
 
-def test_the_emulator_settings_of_the_demo_are_v2(emulator: Emulator) -> None:
+def test_the_cross_provider_chain_on_v2(emulator: Emulator) -> None:
     provider = providers.load("qianfan")
-    retriever, chat = provider.build(
-        provider.emulator_settings(emulator.base_url), load_corpus(), None
-    )
+    retriever, chat = provider.build(qianfan.emulator_v2(emulator.base_url), load_corpus(), None)
     assert chat.api == "v2"
     result = build_chain(retriever, chat).invoke({"question": "故宫是什么时候建成的？"})
     assert "1420" in result["answer"] and result["docs"][0].metadata["title"] == "故宫"

@@ -163,15 +163,16 @@ def test_oauth_keys_select_v1_with_one_warning(
     for name in QIANFAN_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(settings, "_WARNED", [])
-    with pytest.warns(UserWarning, match="2026-08-31"):
+    with pytest.warns(UserWarning, match="2026-08-31"):  # Baidu's own v1 host: switched off
+        public = ChatQianfan(model="ERNIE-3.5-8K", api_key="ak", secret_key="sk")
+    assert public.api == "v1"
+    monkeypatch.setattr(settings, "_WARNED", [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the emulator (any other host) keeps v1 quietly
         chat = ChatQianfan(
             model="ERNIE-3.5-8K", api_key="ak", secret_key="sk", base_url=emulator.base_url
         )
     assert chat.api == "v1"
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # once per process: the second object is silent
-        again = ChatQianfan(model="ERNIE-3.5-8K", api_key="ak", secret_key="sk")
-    assert again.api == "v1"
     assert chat.invoke("你好").response_metadata["api"] == "v1"
     assert ChatQianfan(model="x", endpoint="svc", api_key=V2_KEY).api == "v1"
     assert ChatQianfan(api_key=V2_KEY, api_version="v1").api == "v1"

@@ -73,6 +73,10 @@ def test_the_v1_warning_names_the_reason_and_comes_once(monkeypatch: pytest.Monk
         ChatQianfan(api_version="v1")
     messages = [str(w.message) for w in caught if "2026-08-31" in str(w.message)]
     assert len(messages) == 1 and "endpoint=" in messages[0]
+    monkeypatch.setattr(settings, "_WARNED", [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a v1 host of one's own (the emulator): no warning
+        ChatQianfan(endpoint="svc", base_url="http://127.0.0.1:8000")
 
 
 def test_the_v2_client_gets_the_right_auth_and_settings(monkeypatch: pytest.MonkeyPatch) -> None:

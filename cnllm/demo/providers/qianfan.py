@@ -1,7 +1,8 @@
 """Baidu Qianfan for the demo: QianfanEmbeddings (bge-large-zh) and ChatQianfan.
 
-Live with a v2 API key (``QIANFAN_API_KEY``) or IAM keys (v2), or with v1 OAuth keys; on the
-emulator with a v2 key. The chat model is each API's default unless ``--model`` says."""
+Live with a v2 API key (``QIANFAN_API_KEY``) or IAM keys (v2), or with v1 OAuth keys. The
+chat model is v2's default (or the seeds' Qianfan-Chinese-Llama-2-13B on v1) unless
+``--model`` says."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from langchain_core.retrievers import BaseRetriever
 
 from cnllm.demo.providers import Provider, llamaindex_vector_retriever, vector_retriever
 
+V1_MODEL = "Qianfan-Chinese-Llama-2-13B"  # the seed documents' model; v2 uses its default
 EMULATOR_KEY = "bce-v3/ALTAK-demo/0123456789abcdef0123456789abcdef01234567"
+
+
+def emulator_v2(url: str) -> dict[str, Any]:
+    """Constructor arguments for the emulator's v2 (a v2 key and its v2 root)."""
+    return {"api_key": EMULATOR_KEY, "v2_base_url": f"{url}/v2"}
 
 
 def build(
@@ -21,7 +28,8 @@ def build(
     from langchain_cnllm import ChatQianfan, QianfanEmbeddings
 
     embeddings = QianfanEmbeddings(model="bge-large-zh", **settings)
-    chat = ChatQianfan(model=model, temperature=0.1, **settings)
+    chosen = model or (V1_MODEL if embeddings.api == "v1" else None)
+    chat = ChatQianfan(model=chosen, temperature=0.1, **settings)
     return vector_retriever(embeddings, corpus), chat
 
 
@@ -31,7 +39,8 @@ def build_llamaindex(
     from llamaindex_cnllm import Qianfan, QianfanEmbedding
 
     embed_model = QianfanEmbedding(model="bge-large-zh", **settings)
-    llm = Qianfan(model=model, temperature=0.1, **settings)
+    chosen = model or (V1_MODEL if embed_model.api == "v1" else None)
+    llm = Qianfan(model=chosen, temperature=0.1, **settings)
     return llamaindex_vector_retriever(embed_model, corpus), llm
 
 
@@ -42,7 +51,9 @@ PROVIDER = Provider(
         ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY"),
         ("QIANFAN_AK", "QIANFAN_SK"),
     ),
-    emulator_settings=lambda url: {"api_key": EMULATOR_KEY, "v2_base_url": f"{url}/v2"},
+    # The notebooks' emulator runs stay on v1 for now: their cells show v1 behaviours (the
+    # temperature-0 refusal, error 336003); emulator_v2 is the v2 equivalent.
+    emulator_settings=lambda url: {"base_url": url, "api_key": "demo-ak", "secret_key": "demo-sk"},
     build=build,
     build_llamaindex=build_llamaindex,
 )
