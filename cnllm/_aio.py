@@ -11,7 +11,8 @@ import asyncio
 import functools
 import ssl
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -38,38 +39,45 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 class AioSessions:
-    """The sessions of one Transport, one per event loop (a session cannot outlive its loop)."""
+    """The sessions of one Transport, one per event loop (a session cannot outlive its loop).
+
+    Each session is closed by whichever comes first: ``aclose()``, or the loop's own shutdown
+    (``asyncio.run`` finalises pending async generators, and a guard generator closes the
+    session then), so a user who never calls ``aclose`` sees no "Unclosed client session".
+    """
 
     def __init__(self, connect_timeout: float) -> None:
         self.connect_timeout = connect_timeout
-        self._by_loop: dict[int, tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = {}
+        self._by_loop: dict[int, _LoopSession] = {}
 
-    def session(self) -> aiohttp.ClientSession:
+    async def session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         found = self._by_loop.get(id(loop))
-        if found is not None and found[0] is loop and not found[1].closed:
-            return found[1]
+        if found is not None and found.loop is loop and not found.session.closed:
+            return found.session
         self._forget_closed_loops()
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ssl=_ssl_context()),
             trust_env=True,  # proxies from the environment, as requests does
         )
-        self._by_loop[id(loop)] = (loop, session)
+        guard = _close_at_loop_shutdown(session)
+        await guard.__anext__()
+        self._by_loop[id(loop)] = _LoopSession(loop, session, guard)
         return session
 
     def _forget_closed_loops(self) -> None:
-        for key, (loop, session) in list(self._by_loop.items()):
-            if loop.is_closed():
+        for key, owned in list(self._by_loop.items()):
+            if owned.loop.is_closed():
                 del self._by_loop[key]
-                _abandon(session)
+                owned.abandon()
 
     async def aclose(self) -> None:
         """Close this loop's session; sessions of closed loops are let go quietly."""
         loop = asyncio.get_running_loop()
-        for key, (owner, session) in list(self._by_loop.items()):
-            if owner is loop:
+        for key, owned in list(self._by_loop.items()):
+            if owned.loop is loop:
                 del self._by_loop[key]
-                await session.close()
+                await owned.guard.aclose()  # closes the session
         self._forget_closed_loops()
 
     def _kwargs(self, request: HttpRequest, body: bytes | None) -> dict[str, Any]:
@@ -103,7 +111,7 @@ class AioSessions:
         """One attempt: the whole answer within ``seconds``."""
         limits = aiohttp.ClientTimeout(total=seconds, sock_connect=self.connect_timeout)
         try:
-            async with self.session().request(
+            async with (await self.session()).request(
                 request.method, request.url, timeout=limits, **self._kwargs(request, body)
             ) as raw:
                 content = await raw.read()
@@ -120,7 +128,7 @@ class AioSessions:
         raw: aiohttp.ClientResponse | None = None
         try:
             async with timeout(seconds):
-                raw = await self.session().request(
+                raw = await (await self.session()).request(
                     request.method, request.url, timeout=limits, **self._kwargs(request, body)
                 )
                 if raw.status == 200 and "event-stream" in raw.headers.get("content-type", ""):
@@ -183,10 +191,30 @@ def transport_error(exc: BaseException, vendor: str, seconds: float) -> errors.C
     return errors.ConnectionError(message, vendor=vendor)
 
 
-def _abandon(session: aiohttp.ClientSession) -> None:
-    """Let go of a session whose loop is closed (it cannot be awaited any more) without the
-    'Unclosed client session' warning: its sockets went with the loop."""
-    connector = session.connector
-    session.detach()
-    if connector is not None:
-        connector._close()  # marks it closed; a closed loop's transports are not touched
+async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+@dataclass
+class _LoopSession:
+    loop: asyncio.AbstractEventLoop
+    session: aiohttp.ClientSession
+    guard: AsyncGenerator[None, None]  # started; held here so it lives as long as the session
+
+    def abandon(self) -> None:
+        """Let go of a session whose loop closed without shutting down its async generators:
+        nothing can be awaited any more, so close it without the loop, quietly."""
+        connector = self.session.connector
+        self.session.detach()  # the session is closed now; its connector is ours to close
+        if connector is not None:
+            connector._close()  # marks it closed; a closed loop's transports are not touched
+        closing = self.guard.aclose()
+        try:
+            closing.send(None)  # the detached session closes without awaiting anything
+        except Exception:  # StopIteration: done; anything else: nothing more to do
+            pass
+        finally:
+            closing.close()
