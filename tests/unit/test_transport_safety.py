@@ -141,3 +141,14 @@ def test_the_request_repr_shows_no_secret() -> None:
 def test_responses_keep_their_shape() -> None:
     response = HttpResponse(200, {"Content-Type": "application/json"}, b'{"a": 1}')
     assert response.is_json and response.json() == {"a": 1}
+
+
+def test_env_proxies_are_honoured_on_the_async_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnllm._aio import _proxies_in_env
+
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    assert not _proxies_in_env()
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert _proxies_in_env()
