@@ -161,9 +161,9 @@ class EventParser(Protocol[T_co]):
 class Limiter(Protocol):
     """A rate budget the transport consults before each attempt (cnllm.ratelimit)."""
 
-    def acquire(self) -> None: ...
+    def acquire(self, body: bytes | None = None) -> None: ...
 
-    async def aacquire(self) -> None: ...
+    async def aacquire(self, body: bytes | None = None) -> None: ...
 
     def record(self, error: errors.CnLLMError | None) -> None: ...
 
@@ -306,7 +306,7 @@ class Transport:
         """Send, retrying transient failures; returns a successful response or raises."""
         body = request.body(self.vendor)  # a bad body fails before anything is sent
         response: HttpResponse = self._with_retries(
-            lambda: self._send_once(prepare(request), body), budget, idempotent
+            lambda: self._send_once(prepare(request), body), budget, idempotent, body
         )
         return response
 
@@ -321,7 +321,7 @@ class Transport:
         """Open a stream (retried until it starts), then yield its events as they arrive."""
         body = request.body(self.vendor)
         opened = self._with_retries(
-            lambda: self._open_stream(prepare(request), body), budget, idempotent
+            lambda: self._open_stream(prepare(request), body), budget, idempotent, body
         )
         if isinstance(opened, _SingleBodyStream):
             return iter([opened.as_event()])
@@ -363,12 +363,16 @@ class Transport:
                 self._sleep(self._backoff(error, number))
 
     def _with_retries(
-        self, attempt: Callable[[], Any], budget: RetryBudget | None, idempotent: bool
+        self,
+        attempt: Callable[[], Any],
+        budget: RetryBudget | None,
+        idempotent: bool,
+        body: bytes | None = None,
     ) -> Any:
         budget = budget or RetryBudget(self.retry)
         while True:
             if self.limiter is not None:
-                self.limiter.acquire()
+                self.limiter.acquire(body)
             try:
                 result = attempt()
             except errors.CnLLMError as error:
@@ -510,7 +514,7 @@ class Transport:
             self._check(response)
             return response
 
-        result: HttpResponse = await self._awith_retries(attempt, budget, idempotent)
+        result: HttpResponse = await self._awith_retries(attempt, budget, idempotent, body)
         return result
 
     async def astream(
@@ -544,7 +548,7 @@ class Transport:
                 return _SingleBodyStream(response)
             return opened
 
-        return await self._awith_retries(attempt, budget, idempotent)
+        return await self._awith_retries(attempt, budget, idempotent, body)
 
     async def _aread_events(self, opened: Any) -> AsyncIterator[ServerSentEvent]:
         if isinstance(opened, _SingleBodyStream):
@@ -599,11 +603,12 @@ class Transport:
         attempt: Callable[[], Awaitable[Any]],
         budget: RetryBudget | None,
         idempotent: bool,
+        body: bytes | None = None,
     ) -> Any:
         budget = budget or RetryBudget(self.retry)
         while True:
             if self.limiter is not None:
-                await self.limiter.aacquire()
+                await self.limiter.aacquire(body)
             try:
                 result = await attempt()
             except errors.CnLLMError as error:
