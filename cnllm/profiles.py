@@ -107,3 +107,16 @@ def response_format_plan(
     plan = plan_structured_output(profile, "json_mode", enable_thinking)
     native = plan_structured_output(profile, "json_schema", enable_thinking)
     return native if native.strategy == "json_schema" else plan
+
+
+def ease_tool_choice(
+    profile: ModelProfile, has_tools: bool, choice: str | None, enable_thinking: bool | None
+) -> tuple[str | None, bool | None]:
+    """(tool_choice, enable_thinking) for a call. Vendors refuse a forced tool_choice while
+    the model thinks: a hybrid model left at its default is called with thinking off; a
+    model that thinks for sure has the choice eased to "auto" (it may then answer in text)."""
+    if not has_tools or choice in (None, "auto", "none") or not profile.reasoning_output:
+        return choice, enable_thinking
+    if thinking_locked(profile, enable_thinking):
+        return "auto", enable_thinking
+    return choice, False if enable_thinking is None else enable_thinking

@@ -47,7 +47,6 @@ _TOOLS, _TOOL_CHOICE, _JSON_MODE, _INSTRUCTION, _RESPONSE_FORMAT = (
     "response_format",
 )
 _THINKING, _BUDGET = "enable_thinking", "thinking_budget"
-_UNFORCED = (None, "auto", "none")
 
 
 class CnChatModel(CnModelFields, BaseChatModel):
@@ -144,7 +143,9 @@ class CnChatModel(CnModelFields, BaseChatModel):
             json_schema, json_mode, instruction, thinking = _honour_response_format(
                 response_format, profile, thinking, json_mode, instruction
             )
-        tool_choice, thinking = _thinking_tool_choice(profile, tools, tool_choice, thinking)
+        tool_choice, thinking = profiles.ease_tool_choice(
+            profile, bool(tools), tool_choice, thinking
+        )
         neutral = _convert.to_messages(messages)
         if instruction:
             neutral = _with_instruction(neutral, instruction)
@@ -377,18 +378,6 @@ def _json_schema_spec(response_format: Any) -> dict[str, Any] | None:
         }
     function = convert_to_openai_tool(response_format)["function"]
     return {"name": function["name"], "schema": function.get("parameters") or {}}
-
-
-def _thinking_tool_choice(
-    profile: ModelProfile, tools: Sequence[ToolSpec], choice: str | None, thinking: bool | None
-) -> tuple[str | None, bool | None]:
-    """Vendors refuse a forced tool_choice while thinking: a hybrid left at its default is
-    switched off; a model thinking for sure has the choice eased to "auto"."""
-    if not tools or choice in _UNFORCED or not profile.reasoning_output:
-        return choice, thinking
-    if profiles.thinking_locked(profile, thinking):
-        return "auto", thinking
-    return choice, False if thinking is None else thinking
 
 
 def _tool_choice_name(choice: dict[str, Any] | str | bool | None) -> str | None:
