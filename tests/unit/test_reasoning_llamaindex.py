@@ -84,7 +84,7 @@ def test_stream_carries_thinking_deltas_and_cumulative_blocks() -> None:
     assert responses[0].delta == ""
     last = responses[-1].message
     assert [type(b).__name__ for b in last.blocks] == ["ThinkingBlock", "TextBlock"]
-    assert last.blocks[0].content == "I should add."  # type: ignore[union-attr]
+    assert last.blocks[0].content == "I should add."
 
 
 def test_thinking_in_history_becomes_the_turns_reasoning() -> None:
