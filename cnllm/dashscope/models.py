@@ -55,8 +55,8 @@ class ModelInfo:
             context_window=self.max_input_tokens,
             max_output_tokens=self.max_output_tokens,
             tool_calling=self.tools,
-            # One named function can be forced; "required" has no native form (§2.2).
-            tool_choice=self.tools,
+            # One named function can be forced (§2.2), never while thinking (current §4.4).
+            tool_choice=self.tools and self.thinking != "always",
             json_mode=self.json_mode,
             json_schema=self.json_schema,
             reasoning_output=self.thinking != "none",
