@@ -290,8 +290,10 @@ class CnChatModel(CnModelFields, BaseChatModel):
                 "method", f"{method!r}; one of {', '.join(profiles.METHODS)}"
             )
         thinking = kwargs.pop(_THINKING, self.enable_thinking)
-        plan = profiles.plan_structured_output(self._model_profile(), method, thinking)
-        trace = {"kwargs": {"method": method or plan.strategy, "strict": strict}, "schema": schema}
+        profile = self._model_profile()
+        method = method or profiles.default_method(profile)
+        plan = profiles.plan_structured_output(profile, method, thinking)
+        trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
         bound: dict[str, Any] = {"ls_structured_output_format": trace}
         if plan.enable_thinking is not None:
             bound[_THINKING] = plan.enable_thinking
