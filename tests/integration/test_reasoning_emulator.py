@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from cnllm import errors
 from cnllm.emulator import Emulator
-from langchain_cnllm import ChatDashScope, ChatKoala
+from langchain_cnllm import ChatDashScope, ChatKoala, ChatQianfan
 from llamaindex_cnllm import DashScope, Koala
 
 GENERATION = "/api/v1/services/aigc/text-generation/generation"
@@ -218,3 +218,24 @@ def test_llamaindex_dashscope_thinking_block_and_deltas(env: Emulator) -> None:
         DashScope(model="qwq-plus").stream_chat([ChatMessage(role="user", content="你好")])
     )
     assert streamed[0].additional_kwargs["thinking_delta"]
+
+
+# -- Qianfan v1: profile data only (no reasoning models on v1) --------------------------------
+
+
+def test_qianfan_ernie_honours_response_format_through_json_mode(qianfan_env: Emulator) -> None:
+    chat = ChatQianfan(model="ERNIE-3.5-8K")
+    assert chat.profile is not None and chat.profile["structured_output"] is True
+    response_format = {
+        "type": "json_schema",
+        "json_schema": {"name": "Weather", "schema": Weather.model_json_schema()},
+    }
+    message = chat.bind_tools([], response_format=response_format).invoke("北京天气，摄氏度")
+    assert Weather.model_validate(json.loads(str(message.content)))
+    assert _sent(qianfan_env)["response_format"] == "json_object"
+
+
+def test_qianfan_open_model_claims_no_structured_output(qianfan_env: Emulator) -> None:
+    profile = ChatQianfan(model="Qianfan-Chinese-Llama-2-13B").profile
+    assert profile is not None
+    assert (profile["structured_output"], profile["tool_calling"]) == (False, False)
