@@ -298,3 +298,13 @@ def test_reranking_improves_the_rank_of_the_right_document(
         )
     assert all(a <= b for a, b in zip(after, before, strict=True))  # never worse
     assert hits_after > hits_before and mrr_after > mrr_before
+
+
+def test_keys_hidden_and_rerankers_pickle(emulator: Emulator) -> None:
+    import pickle
+
+    for reranker in (qianfan(emulator, top_n=1), dashscope(emulator, top_n=1)):
+        reranker.compress_documents(DOCS, QUERY)  # the client exists, and is left behind
+        copy = pickle.loads(pickle.dumps(reranker))
+        assert copy.compress_documents(DOCS, QUERY)[0].id == "d2"
+        assert "ALTAK" not in repr(copy) and "sk-test" not in repr(copy)
