@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
-from langchain_core.language_models import ModelProfile as LCProfile
 from langchain_core.messages import BaseMessage
 from pydantic import model_validator
 from typing_extensions import Self
@@ -17,8 +16,8 @@ from cnllm.qianfan.models import ModelInfo
 from cnllm.qianfan.v2 import models as v2_models
 from cnllm.qianfan.v2 import protocol as v2_protocol
 from cnllm.qianfan.v2.models import V2Model
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, Message
-from langchain_cnllm._qianfan import QianfanSettings, lc_profile
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, Message, ModelProfile
+from langchain_cnllm._qianfan import QianfanSettings
 from langchain_cnllm.chat_models.base import CnChatModel
 
 
@@ -58,10 +57,6 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     logprobs: bool | None = None
     """v1 only."""
     top_logprobs: int | None = None
-    enable_thinking: bool | None = None
-    """v2 reasoning switch, sent in the model's own form (``enable_thinking`` or ``thinking``)."""
-    thinking_budget: int | None = None
-    """v2: most reasoning tokens (at least 100)."""
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -103,31 +98,18 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     def _model_name(self) -> str:
         return self._v2_info().id if self.api == "v2" else self._info().name
 
-    def _resolve_model_profile(self) -> LCProfile | None:
-        return lc_profile(self._v2_info()) if self.api == "v2" else None
+    def _model_profile(self, model: str | None = None) -> ModelProfile:
+        if self.api == "v2":
+            return self._v2_info(model).profile
+        return self._info(model).profile
 
     def _supports_tools(self, model: str | None = None) -> bool:
-        if self.api == "v2":
-            info = self._v2_info(model)  # a deployed service: the server decides
-            return info.profile.tool_calling or not info.known
-        return self._info(model).functions
-
-    def _supports_json_mode(self, model: str | None = None) -> bool:
-        if self.api == "v2":
-            return self._v2_info(model).profile.json_mode
-        return self._info(model).ernie
+        if self.api == "v2" and not self._v2_info(model).known:
+            return True  # a deployed service the table does not know: the server decides
+        return super()._supports_tools(model)
 
     def _sampling(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        names = (
-            "top_p",
-            "top_k",
-            "penalty_score",
-            "user_id",
-            "logprobs",
-            "top_logprobs",
-            "enable_thinking",
-            "thinking_budget",
-        )
+        names = ("top_p", "top_k", "penalty_score", "user_id", "logprobs", "top_logprobs")
         return {name: kwargs.pop(name, getattr(self, name)) for name in names}
 
     def _build_request(

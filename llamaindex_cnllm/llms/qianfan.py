@@ -23,13 +23,19 @@ from cnllm.qianfan.settings import QianfanSettings
 from cnllm.qianfan.v2 import models as v2_models
 from cnllm.qianfan.v2 import protocol as v2_protocol
 from cnllm.qianfan.v2.models import V2Model
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, GenerationParams
+from cnllm.types import (
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    CompletionRequest,
+    GenerationParams,
+    ModelProfile,
+)
 from llamaindex_cnllm import _convert
 from llamaindex_cnllm.llms.base import DEFAULT_NUM_OUTPUT, CnLLM
 
-# LlamaIndex wants tokens. ERNIE models have a documented token limit; open models only a
-# character limit, and a Chinese character is about 0.625 tokens (the SDK's estimate), so half
-# the characters is a safe bound. User-deployed services document nothing.
+# LlamaIndex wants tokens: the model table gives them (ModelInfo.context_window). User-deployed
+# services document nothing, so they get this.
 DEFAULT_CONTEXT_WINDOW = 4096
 
 
@@ -50,14 +56,14 @@ class Qianfan(QianfanSettings, CnLLM):
     top_k: int | None = None
     penalty_score: float | None = None
     user_id: str | None = None
-    enable_thinking: bool | None = Field(default=None, description="v2 reasoning switch.")
-    thinking_budget: int | None = Field(default=None, description="v2: most reasoning tokens.")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
         params = GenerationParams(
             temperature=self.temperature,
             max_tokens=self.max_tokens,
+            enable_thinking=self.enable_thinking,
+            thinking_budget=self.thinking_budget,
             **self._sampling(),
         )
         if self.api == "v2":
@@ -80,19 +86,16 @@ class Qianfan(QianfanSettings, CnLLM):
     def _model_name(self) -> str:
         return self._v2_info().id if self.api == "v2" else self._info().name
 
+    def _model_profile(self) -> ModelProfile:
+        return self._v2_info().profile if self.api == "v2" else self._info().profile
+
     def _context_window(self) -> int:
-        if self.api == "v2":
-            return self._v2_info().profile.context_window or DEFAULT_CONTEXT_WINDOW
-        info = self._info()
-        if info.max_input_tokens:
-            return info.max_input_tokens
-        return info.max_input_chars // 2 if info.max_input_chars else DEFAULT_CONTEXT_WINDOW
+        return self._model_profile().context_window or DEFAULT_CONTEXT_WINDOW
 
     def _supports_tools(self) -> bool:
-        if self.api == "v2":
-            info = self._v2_info()
-            return info.profile.tool_calling or not info.known
-        return self._info().functions
+        if self.api == "v2" and not self._v2_info().known:
+            return True  # a deployed service the table does not know: the server decides
+        return super()._supports_tools()
 
     def _sampling(self) -> dict[str, Any]:
         return {
@@ -100,8 +103,6 @@ class Qianfan(QianfanSettings, CnLLM):
             "top_k": self.top_k,
             "penalty_score": self.penalty_score,
             "user_id": self.user_id,
-            "enable_thinking": self.enable_thinking,
-            "thinking_budget": self.thinking_budget,
         }
 
     def _call(self, request: ChatRequest) -> ChatResult:

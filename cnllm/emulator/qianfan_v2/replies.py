@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from cnllm.qianfan.v2.models import V2Model
 
+from .. import reasoning as emulated
 from .. import schema, text
 
 EMULATED_SEARCH_URL = "https://emulator.invalid/search/"
@@ -24,7 +25,8 @@ class Reply:
     tool_calls: tuple[dict[str, Any], ...] = ()
     flag: int = 0
     search_results: tuple[dict[str, Any], ...] = ()
-    extra_prompt: dict[str, int] = field(default_factory=dict)
+    extra_prompt: dict[str, int] = field(default_factory=dict)  # search_tokens
+    cached_tokens: int | None = None  # a prefix-cache hit, reported with the reasoning
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def chat_reply(body: dict[str, Any], model: V2Model, refused: bool) -> Reply:
         return Reply("", finish_reason="content_filter", flag=3)
     reasoning = ""
     if thinking_on(body, model):
-        reasoning = f"用户问的是“{question[:30]}”。先弄清问题，再组织一个简洁的回答。"
+        reasoning = emulated.thinking(question, body.get("thinking_budget"))
     last = messages[-1]
     tools = body.get("tools")
     if tools and body.get("tool_choice") != "none" and last.get("role") == "user":
@@ -121,6 +123,14 @@ def chat_reply(body: dict[str, Any], model: V2Model, refused: bool) -> Reply:
         return limit(Reply(answer, reasoning), body)
     reply = Reply(_answer(body, messages, question), reasoning)
     return limit(_with_search(reply, body, question), body)
+
+
+def with_cache(reply: Reply, body: dict[str, Any]) -> Reply:
+    """Reasoning answers report the prefix cache, as the other emulated reasoning models do."""
+    if not reply.reasoning:
+        return reply
+    history = [_text(m.get("content")) for m in body["messages"] if isinstance(m, dict)]
+    return replace(reply, cached_tokens=emulated.cached_tokens(history))
 
 
 def _answer(body: dict[str, Any], messages: list[dict[str, Any]], question: str) -> str:
@@ -200,8 +210,11 @@ def usage(reply: Reply, prompt: int) -> dict[str, Any]:
         "completion_tokens": completion,
         "total_tokens": prompt + sum(reply.extra_prompt.values()) + completion,
     }
-    if reply.extra_prompt:
-        found["prompt_tokens_details"] = dict(reply.extra_prompt)
+    details = dict(reply.extra_prompt)
+    if reply.cached_tokens is not None:
+        details["cached_tokens"] = reply.cached_tokens
+    if details:
+        found["prompt_tokens_details"] = details
     if reply.reasoning:
         found["completion_tokens_details"] = {"reasoning_tokens": reasoning}
     return found

@@ -328,7 +328,7 @@ class QianfanV2Vendor(Vendor):
         if problem is not None:
             return problem
         refused = request.fault is not None and request.fault.kind == "need_clear_history"
-        reply = replies.chat_reply(body, model, refused)
+        reply = replies.with_cache(replies.chat_reply(body, model, refused), body)
         info = replies.meta(self._request_id(request), body)
         if body.get("stream") is True:
             return self._stream(replies.stream_events(reply, info, body), info.request_id)

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from cnllm import profiles
 from cnllm.types import ModelProfile
 
 Kind = Literal["chat", "embeddings", "completions"]
@@ -272,7 +273,7 @@ DEFAULT_EMBEDDING_MODEL = "embedding-v1"
 DEFAULT_COMPLETION_MODEL = DEFAULT_CHAT_MODEL
 
 # A model the table does not know: nothing is refused client-side and nothing is promised.
-CONSERVATIVE = ModelProfile(tool_calling=False, json_mode=False, json_schema=False)
+CONSERVATIVE = profiles.CONSERVATIVE
 
 
 def known_models(kind: Kind) -> list[str]:
