@@ -35,7 +35,6 @@ from cnllm.types import (
     EmbeddingResult,
     GenerationParams,
     Message,
-    Usage,
 )
 
 VENDOR = "qianfan"
@@ -49,6 +48,7 @@ MIN_THINKING_BUDGET = 100
 ERNIE_MIN_TEMPERATURE = 0.01
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 BLANK = " \n\r\f\t"
+REASONING_BACK: openai.ReasoningBack = "tool_turns"
 RATE_LIMIT_HEADERS = (
     "x-ratelimit-limit-requests",
     "x-ratelimit-limit-input-tokens",
@@ -497,12 +497,13 @@ def wire_message(message: Message, model: V2Model, tool_names: Mapping[str, str]
             "content": message.text,
             "tool_calls": [openai.wire_tool_call(call) for call in message.tool_calls],
         }
-        if message.reasoning:  # thinking + tools: the reasoning of the open tool loop
-            wire["reasoning_content"] = message.reasoning
     else:
         wire = {"role": message.role, "content": message.text}
     if message.name:
         wire["name"] = message.name
+    # Thinking + tools: the reasoning of a tool-calling turn goes back (unverified, §3.2).
+    if openai.sends_reasoning(message, REASONING_BACK):
+        wire["reasoning_content"] = message.reasoning
     return wire
 
 
@@ -568,20 +569,14 @@ def tool_models() -> list[str]:
 
 
 def _format_fields(model: V2Model, request: ChatRequest) -> dict[str, Any]:
-    if request.json_schema is not None:
-        if model.known and not model.profile.json_schema:
-            raise _refuse("response_format", f"{model.id} has no json_schema output")
-        schema = request.json_schema
-        inner: dict[str, Any] = {"name": schema.get("name") or "output", "schema": schema["schema"]}
-        if schema.get("strict") is not None:
-            inner["strict"] = bool(schema["strict"])
-        # The OpenAI wrapper {name, schema, strict}; the bare form is unverified (§3.1).
-        return {"response_format": {"type": "json_schema", "json_schema": inner}}
-    if request.json_mode:
-        if model.known and not model.profile.json_mode:
-            raise _refuse("response_format", f"{model.id} has no JSON mode (json_object)")
-        return {"response_format": {"type": "json_object"}}
-    return {}
+    """OpenAI's ``response_format`` (the json_schema wrapper is the reference's safer bet,
+    §3.1), where the model has it."""
+    if request.json_schema is not None and model.known and not model.profile.json_schema:
+        raise _refuse("response_format", f"{model.id} has no json_schema output")
+    if request.json_mode and model.known and not model.profile.json_mode:
+        raise _refuse("response_format", f"{model.id} has no JSON mode (json_object)")
+    field = openai.response_format_field(request, vendor=VENDOR)
+    return {"response_format": field} if field is not None else {}
 
 
 def _extra(params: GenerationParams) -> dict[str, Any]:
@@ -634,26 +629,6 @@ def embedding_body(model: V2Model, texts: Sequence[str]) -> dict[str, Any]:
 # -- answers (§4) -------------------------------------------------------------------------------
 
 
-def parse_usage(raw: Any) -> Usage | None:
-    """Counts as given, with cached and reasoning details when reported (§4.1)."""
-    usage = openai.parse_usage(raw)
-    if usage is None or not isinstance(raw, Mapping):
-        return usage
-    prompt_details = raw.get("prompt_tokens_details")
-    completion_details = raw.get("completion_tokens_details")
-    cached = prompt_details.get("cached_tokens") if isinstance(prompt_details, Mapping) else None
-    reasoning = (
-        completion_details.get("reasoning_tokens")
-        if isinstance(completion_details, Mapping)
-        else None
-    )
-    return replace(
-        usage,
-        cached_input_tokens=int(cached) if isinstance(cached, int) else None,
-        reasoning_tokens=int(reasoning) if isinstance(reasoning, int) else None,
-    )
-
-
 def _flags(source: Mapping[str, Any], choice: Mapping[str, Any]) -> dict[str, Any]:
     """Qianfan's own fields (§4.1): moderation flag, ban_round, search results and tokens."""
     found: dict[str, Any] = {"api": API}
@@ -689,13 +664,6 @@ def refusal(
     )
 
 
-def _reasoning_of(part: Mapping[str, Any]) -> str:
-    value = part.get("reasoning_content")
-    if value is None:
-        value = part.get("reasoning")  # some models stream it as ``reasoning`` (§4.2)
-    return str(value) if isinstance(value, str) else ""
-
-
 def parse_result(data: Any, kind: Kind, model: str) -> ChatResult:
     result = openai.parse_result(data, kind, model=model, vendor=VENDOR)
     body = result.raw
@@ -713,9 +681,7 @@ def parse_result(data: Any, kind: Kind, model: str) -> ChatResult:
     return replace(
         result,
         text=text,
-        usage=parse_usage(body.get("usage")),
         metadata=metadata,
-        reasoning=_reasoning_of(message),
     )
 
 
@@ -725,9 +691,10 @@ def parse_embeddings(data: Any, expected: int, model: str) -> EmbeddingResult:
 
 
 class QianfanV2StreamParser(StreamParser):
-    """v2's SSE (§4.2): reasoning pieces before the answer, tool calls by ``index``, usage on
-    the last chunk (or cumulative on every chunk with ``chunk_include_usage``), search-status
-    frames kept out of the answer, moderation flags watched."""
+    """v2's SSE (§4.2) on the OpenAI parser (reasoning pieces before the answer, tool calls by
+    ``index``, usage from the last chunk that has it, cumulative with ``chunk_include_usage``):
+    search-status frames are kept out of the answer, search results and moderation flags go
+    to the metadata, and a moderated answer raises ContentFilterError."""
 
     def __init__(self, kind: Kind, model: str) -> None:
         super().__init__(kind, model, vendor=VENDOR)
@@ -738,32 +705,15 @@ class QianfanV2StreamParser(StreamParser):
         if body.get("error"):
             raise error_from_payload(body, status=None, request_id=self.request_id)
 
-    def parse_usage(self, raw: Any) -> Usage | None:
-        return parse_usage(raw)
-
     def _chunk(self, body: dict[str, Any]) -> ChatDelta | None:
-        self.request_id = self.request_id or body.get("id")
-        self.model = str(body.get("model") or self.model)
-        self.metadata.update(openai.response_metadata(body))
-        if body.get("usage") is not None:
-            self.usage = self.parse_usage(body["usage"]) or self.usage
         if body.get("search_results"):
             self.metadata["search_results"] = body["search_results"]
-        text, reasoning = "", ""
-        for choice in body.get("choices") or ():
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
-                continue
-            self._choices_seen = True
-            piece, thought = self._choice_parts(choice)
-            text, reasoning = text + piece, reasoning + thought
-        if text or reasoning:
+        delta = super()._chunk(body)
+        if delta is not None and delta.text:
             self._answered = True
-            return ChatDelta(
-                text=text, model=self.model, request_id=self.request_id, reasoning=reasoning
-            )
-        return None
+        return delta
 
-    def _choice_parts(self, choice: dict[str, Any]) -> tuple[str, str]:
+    def _choice_text(self, choice: dict[str, Any]) -> str:
         flag = choice.get("flag")
         if flag:
             self.metadata["flag"] = flag
@@ -772,23 +722,17 @@ class QianfanV2StreamParser(StreamParser):
         error = refusal(flag, None, True, self.request_id)
         if error is not None:
             raise error
-        if choice.get("finish_reason"):
-            self.finish_reason = str(choice["finish_reason"])
-        delta = choice.get("delta") or choice.get("message") or {}
         if choice.get("delta_tag") == "search_status":  # a signal frame, not answer text
-            self.metadata["search_status"] = delta.get("content")
-            return "", ""
-        if self.kind == "completions":
-            return str(choice.get("text") or delta.get("content") or ""), ""
-        for index, call in enumerate(delta.get("tool_calls") or ()):
-            self._add_tool_call(call, index)
-            self._answered = True
-        return str(delta.get("content") or ""), _reasoning_of(delta)
+            self.metadata["search_status"] = (choice.get("delta") or {}).get("content")
+            return ""
+        if self.kind == "completions" and not choice.get("text"):
+            delta = choice.get("delta") or {}  # tolerate chat-shaped completion chunks
+            return str(delta.get("content") or "")
+        return super()._choice_text(choice)
 
     def _final(self) -> ChatDelta:
-        error = refusal(
-            self.metadata.get("flag"), self.finish_reason, self._answered, self.request_id
-        )
+        answered = self._answered or bool(self._tool_calls)
+        error = refusal(self.metadata.get("flag"), self.finish_reason, answered, self.request_id)
         if error is not None:
             raise error
         return super()._final()
