@@ -19,6 +19,7 @@ from typing import Literal
 from cnllm import profiles
 from cnllm.types import ModelProfile
 
+VENDOR = "qianfan"
 Kind = Literal["chat", "embeddings", "completions"]
 # How a model's reasoning is switched (§3.6): ``enable_thinking: bool``, ``thinking: {type}``,
 # always on (no switch), or none (the model does not reason).
