@@ -78,10 +78,32 @@ def test_invoke_stream_and_ainvoke_on_v2(v2_env: Emulator) -> None:
 
 async def test_async_and_a_reasoning_stream(v2_env: Emulator) -> None:
     chat = ChatQianfan(model="ernie-x1-turbo-32k")
-    assert (await chat.ainvoke("你好")).content
+    answer = await chat.ainvoke("你好")
+    assert answer.content and answer.additional_kwargs["reasoning_content"]
+    assert answer.usage_metadata["output_token_details"]["reasoning"] > 0
     chunks = [chunk async for chunk in chat.astream("9.11 和 9.9 哪个大？")]
-    assert "".join(str(c.content) for c in chunks)
+    thought = "".join(c.additional_kwargs.get("reasoning_content", "") for c in chunks)
+    first_text = next(i for i, c in enumerate(chunks) if c.content)
+    assert thought and all(
+        "reasoning_content" not in c.additional_kwargs for c in chunks[first_text:]
+    )
     assert chunks[-1].usage_metadata["output_tokens"] > 0
+
+
+def test_reasoning_goes_back_only_inside_a_tool_loop(v2_env: Emulator) -> None:
+    chat = ChatQianfan(model="deepseek-v3.2", enable_thinking=True).bind_tools([get_weather])
+    history: list = [HumanMessage("北京天气怎么样？")]
+    called = chat.invoke(history)
+    assert called.tool_calls and called.additional_kwargs["reasoning_content"]
+    history += [called, ToolMessage("晴", tool_call_id=called.tool_calls[0]["id"])]
+    final = chat.invoke(history)
+    sent = v2_env.stats.last_request.json
+    assert sent["thinking"] == {"type": "enabled"}
+    assert sent["messages"][1]["reasoning_content"] == called.additional_kwargs["reasoning_content"]
+    history += [final, HumanMessage("上海呢？")]
+    chat.invoke(history)
+    plain_turn = v2_env.stats.last_request.json["messages"][3]
+    assert plain_turn["role"] == "assistant" and "reasoning_content" not in plain_turn
 
 
 def test_a_tool_calling_agent_loop(v2_env: Emulator) -> None:
@@ -157,6 +179,7 @@ def test_only_the_iam_pair_mints_one_bearer(
     assert bearer not in repr(chat) and "iam-sk-langchain" not in repr(chat)
 
 
+@pytest.mark.filterwarnings("ignore:Qianfan v1")
 def test_oauth_keys_select_v1_with_one_warning(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

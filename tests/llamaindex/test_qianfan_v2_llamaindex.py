@@ -8,6 +8,7 @@ import pickle
 import pytest
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.agent.workflow import FunctionAgent
+from llama_index.core.base.llms.types import ThinkingBlock
 from llama_index.core.llms import ChatMessage
 from llama_index.core.tools import FunctionTool
 
@@ -51,6 +52,9 @@ async def test_chat_stream_and_async(env: Emulator) -> None:
     llm = Qianfan(model="ernie-x1-turbo-32k")
     response = llm.chat([ChatMessage(role="user", content="9.11 和 9.9 哪个大？")])
     assert response.message.content and response.raw["api"] == "v2"
+    assert any(isinstance(block, ThinkingBlock) for block in response.message.blocks)
+    deltas = list(llm.stream_chat([ChatMessage(role="user", content="hi")]))
+    assert "".join(d.additional_kwargs.get("thinking_delta", "") for d in deltas)
     assert response.raw["usage"]["total_tokens"] > 0
     streamed = list(llm.stream_complete("你好"))
     assert streamed[-1].text and streamed[-1].raw["usage"]
