@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--qianfan-sk", help="OAuth Secret Key accepted in strict mode")
     parser.add_argument("--qianfan-access-key", help="IAM Access Key accepted in strict mode")
     parser.add_argument("--qianfan-secret-key", help="IAM Secret Key accepted in strict mode")
+    parser.add_argument("--qianfan-api-key", help="the v2 API key (bce-v3/…) v2 accepts")
     parser.add_argument("--dashscope-api-key", help="DashScope key accepted in strict mode")
     parser.add_argument("--clueai-api-key", help="ClueAI key accepted in strict mode")
     parser.add_argument("--koala-api-key", help="Bearer key(s) Koala checks, comma-separated")
@@ -46,6 +47,7 @@ def _credentials(args: argparse.Namespace) -> dict[str, str]:
         "qianfan_sk",
         "qianfan_access_key",
         "qianfan_secret_key",
+        "qianfan_api_key",
         "dashscope_api_key",
         "clueai_api_key",
     )

@@ -152,3 +152,15 @@ def test_the_openai_sdk_works_against_the_emulator(emulator: Emulator) -> None:
     assert "ernie-4.5-turbo-128k" in [model.id for model in sdk.models.list()]
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(api_key="wrong", base_url=f"{emulator.base_url}/v2").models.list()
+
+
+def test_the_command_line_takes_a_v2_key() -> None:
+    from cnllm.emulator.__main__ import _credentials, build_parser
+
+    args = build_parser().parse_args(["--strict", "--qianfan-api-key", KEY])
+    assert _credentials(args) == {"qianfan_api_key": KEY}
+    with Emulator(strict=True, credentials=_credentials(args)) as strict:
+        body = {"model": "ernie-4.5-turbo-128k", "messages": [{"role": "user", "content": "x"}]}
+        assert post(strict, "/v2/chat/completions", body).status_code == 200
+        other = "bce-v3/ALTAK-other/0123456789abcdef0123456789abcdef01234567"
+        assert post(strict, "/v2/chat/completions", body, other).status_code == 401
