@@ -230,3 +230,21 @@ def test_a_static_key_is_a_bearer_and_never_renewed() -> None:
 def test_missing_iam_keys_are_a_configuration_error() -> None:
     with pytest.raises(errors.ConfigurationError):
         auth.MintedBearer(AK, "")
+
+
+def test_a_cancelled_minter_hands_the_mint_to_a_waiter() -> None:
+    fake = _FakeIAM(delay=0.2)
+    minter = _minter(fake)
+
+    async def scenario() -> str:
+        leader = asyncio.ensure_future(minter.atoken())
+        await asyncio.sleep(0.05)  # the leader is minting
+        waiter = asyncio.ensure_future(minter.atoken())
+        await asyncio.sleep(0.01)
+        leader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leader
+        return await waiter
+
+    assert asyncio.run(scenario()) == "bce-v3/ALTAK-minted/1"
+    assert fake.calls == 1  # the cancelled mint never answered; the waiter's did

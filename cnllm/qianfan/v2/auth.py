@@ -180,10 +180,15 @@ def _spending(budget: RetryBudget | None) -> dict[str, Any]:
 # -- the cache ----------------------------------------------------------------------------------
 
 
+# One mint in progress, awaited by every caller of the process: threads block on it, coroutines
+# of any event loop await it (asyncio.wrap_future). None as its result: the minter gave up.
+Flight = Future[MintedToken | None]
+
+
 @dataclass
 class _Entry:
     token: MintedToken | None = None
-    inflight: Future[MintedToken] | None = None
+    inflight: Flight | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -251,7 +256,7 @@ class MintedBearer:
         remaining = minted.expires_at - self.clock()
         return remaining > min(MAX_REFRESH_MARGIN, self.lifetime * 0.1)
 
-    def _claim(self) -> tuple[MintedToken | None, Future[MintedToken] | None, bool]:
+    def _claim(self) -> tuple[MintedToken | None, Flight | None, bool]:
         """(a fresh token) or (the mint in flight, whether this caller must do it)."""
         entry = _entry(self._key)
         with entry.lock:
@@ -262,17 +267,19 @@ class MintedBearer:
                 return None, entry.inflight, True
             return None, entry.inflight, False
 
-    def _settle(self, future: Future[MintedToken], outcome: MintedToken | BaseException) -> None:
+    def _settle(self, flight: Flight, outcome: MintedToken | BaseException | None) -> None:
+        """Land a mint: its token, its error (every waiter gets it: a dead IAM host is not
+        asked again by each of them), or None when the minter gave up (cancelled)."""
         entry = _entry(self._key)
         with entry.lock:
             if isinstance(outcome, MintedToken):
                 entry.token = outcome
-            if entry.inflight is future:
+            if entry.inflight is flight:
                 entry.inflight = None
-        if isinstance(outcome, MintedToken):
-            future.set_result(outcome)
+        if isinstance(outcome, BaseException):
+            flight.set_exception(outcome)
         else:
-            future.set_exception(outcome)
+            flight.set_result(outcome)
 
     def _request(self) -> HttpRequest:
         return token_request(
@@ -281,45 +288,63 @@ class MintedBearer:
 
     def token(self, budget: RetryBudget | None = None) -> str:
         """The cached token, or a new one; a mint spends the call's retry budget."""
-        minted, future, owner = self._claim()
-        if minted is not None:
-            return minted.token
-        assert future is not None
-        if not owner:
-            return self._wait(future)
+        while True:
+            minted, flight, minter = self._claim()
+            if minted is not None:
+                return minted.token
+            assert flight is not None
+            if minter:
+                return self._mint(flight, budget)
+            waited = self._wait(flight)
+            if waited is not None:
+                return waited.token  # else the minter gave up: claim the mint again
+
+    def _mint(self, flight: Flight, budget: RetryBudget | None) -> str:
         try:
             response = self.transport.request(self._request(), **_spending(budget))
             minted = parse_token(response.json(), self.clock(), self.lifetime)
-        except BaseException as error:
-            self._settle(future, error)
+        except Exception as error:
+            self._settle(flight, error)
             raise
-        self._settle(future, minted)
+        except BaseException:  # interrupted: a waiter takes the mint over
+            self._settle(flight, None)
+            raise
+        self._settle(flight, minted)
         return minted.token
 
-    def _wait(self, future: Future[MintedToken]) -> str:
+    def _wait(self, flight: Flight) -> MintedToken | None:
         # Bounded: a sync call made inside an event loop whose own task is minting would
         # otherwise wait forever for a loop it blocks.
         try:
-            return future.result(timeout=self._wait_limit).token
+            return flight.result(timeout=self._wait_limit)
         except FutureTimeout:
             raise errors.TimeoutError(
                 "waited too long for another caller to mint the v2 bearer token", vendor=VENDOR
             ) from None
 
     async def atoken(self, budget: RetryBudget | None = None) -> str:
-        minted, future, owner = self._claim()
-        if minted is not None:
-            return minted.token
-        assert future is not None
-        if not owner:
-            return (await asyncio.wrap_future(future)).token
+        while True:
+            minted, flight, minter = self._claim()
+            if minted is not None:
+                return minted.token
+            assert flight is not None
+            if minter:
+                return await self._amint(flight, budget)
+            waited = await asyncio.wrap_future(flight)
+            if waited is not None:
+                return waited.token
+
+    async def _amint(self, flight: Flight, budget: RetryBudget | None) -> str:
         try:
             response = await self.transport.arequest(self._request(), **_spending(budget))
             minted = parse_token(response.json(), self.clock(), self.lifetime)
-        except BaseException as error:
-            self._settle(future, error)
+        except Exception as error:
+            self._settle(flight, error)
             raise
-        self._settle(future, minted)
+        except BaseException:  # cancelled: a waiter takes the mint over
+            self._settle(flight, None)
+            raise
+        self._settle(flight, minted)
         return minted.token
 
     def authorize(
