@@ -14,7 +14,7 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
@@ -62,6 +62,14 @@ class HttpRequest:
     files: Mapping[str, tuple[str, bytes, str]] | None = None
     data: Mapping[str, str] | None = None
 
+    def __repr__(self) -> str:
+        # Headers and query parameters carry keys, tokens and signatures: show names only, so
+        # that tools printing frame locals (Sentry, pytest --showlocals) never show a secret.
+        return (
+            f"HttpRequest(method={self.method!r}, url={redact(self.url)!r}, "
+            f"params={_masked(self.params)}, headers={_masked(self.headers)})"
+        )
+
     def with_auth(
         self, *, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
     ) -> HttpRequest:
@@ -70,6 +78,10 @@ class HttpRequest:
             params={**self.params, **(params or {})},
             headers={**self.headers, **(headers or {})},
         )
+
+
+def _masked(values: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{key!r}: '***'" for key in values) + "}"
 
 
 _UNPARSED = object()
@@ -81,6 +93,10 @@ class HttpResponse:
     headers: Mapping[str, str]
     content: bytes
     _parsed: Any = field(default=_UNPARSED, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        # A body may echo a key back ("Invalid API-key provided: sk-…"): its size only.
+        return f"HttpResponse(status={self.status}, content=<{len(self.content)} bytes>)"
 
     @property
     def text(self) -> str:
@@ -151,8 +167,12 @@ class Transport:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        secrets: Iterable[str | None] | Callable[[], Iterable[str | None]] = (),
     ) -> None:
         self.check = check
+        # The credentials this transport's client holds (or a function giving them, for tokens
+        # that change): masked in every error built from a server's answer.
+        self.secrets = secrets
         self.vendor = vendor
         self.read_timeout = timeout if timeout is not None else DEFAULT_READ_TIMEOUT
         self.connect_timeout = min(connect_timeout, self.read_timeout)
@@ -465,6 +485,14 @@ class Transport:
     # -- errors -------------------------------------------------------------------------------
 
     def _check(self, response: HttpResponse) -> None:
+        try:
+            self._check_unscrubbed(response)
+        except errors.CnLLMError as error:
+            # Servers echo keys back; the traceback below this frame holds the raw body.
+            secrets = self.secrets() if callable(self.secrets) else self.secrets
+            raise errors.scrub_error(error, secrets).with_traceback(None) from None
+
+    def _check_unscrubbed(self, response: HttpResponse) -> None:
         try:
             self.check(response)
         except errors.APIError as error:

@@ -97,6 +97,7 @@ def parse_token(body: Any) -> tuple[str, float | None]:
         raise errors.AuthenticationError(
             f"the token endpoint returned no access_token: {str(body)[:200]}", vendor=VENDOR
         )
+    errors.remember_secret(token)  # no error message may ever show it (servers echo tokens)
     expires_in = body.get("expires_in")
     return token, float(expires_in) if isinstance(expires_in, (int, float)) else None
 
