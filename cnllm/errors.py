@@ -10,8 +10,10 @@ registered with ``remember_secret`` in every message that goes into an exception
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 # After "api_key=" and the like, any value with a letter or digit in it is a credential;
@@ -231,6 +233,47 @@ class ValidationError(CnLLMError, ValueError):
 
 class InputTooLongError(ValidationError, ContextOverflowError):
     """The input exceeds the model's documented limit; found before anything is sent."""
+
+
+def non_finite_path(value: Any, path: str) -> str | None:
+    """The path of the first NaN or infinity inside ``value`` (nested dicts and lists)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = non_finite_path(item, f"{path}[{key!r}]")
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = non_finite_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def require_finite(params: Any, *, vendor: str | None = None) -> None:
+    """Refuse NaN and infinity anywhere in request parameters (a dataclass such as
+    GenerationParams, its ``extra`` keys named as given, or a mapping) before sending: JSON
+    has no such numbers, and a server's answer to them is never transient."""
+    if dataclasses.is_dataclass(params) and not isinstance(params, type):
+        items = [(f.name, getattr(params, f.name)) for f in dataclasses.fields(params)]
+        extra = dict(items).get("extra")
+        items = [item for item in items if item[0] != "extra"]
+        if isinstance(extra, Mapping):
+            items += [(str(key), value) for key, value in extra.items()]
+    elif isinstance(params, Mapping):
+        items = [(str(key), value) for key, value in params.items()]
+    else:
+        return
+    for name, value in items:
+        found = non_finite_path(value, name)
+        if found:
+            raise ValidationError(
+                found,
+                f"{value!r} is not a finite number: NaN and infinity are refused",
+                vendor=vendor,
+            )
 
 
 def error_for_status(status: int) -> type[APIError]:

@@ -5,10 +5,9 @@ Shared by the LangChain and LlamaIndex classes (pydantic only, no framework).
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -107,23 +106,6 @@ def route_unknown_arguments(cls: type[BaseModel], data: dict[str, Any]) -> dict[
     return data
 
 
-def non_finite_path(value: Any, path: str) -> str | None:
-    """The path of the first NaN or infinity inside ``value`` (nested dicts and lists)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            found = non_finite_path(item, f"{path}[{key!r}]")
-            if found:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            found = non_finite_path(item, f"{path}[{index}]")
-            if found:
-                return found
-    return None
-
-
 def check_url(name: str, value: str) -> None:
     """A base URL must be http(s): anything else could never work, and is not transient."""
     parts = urlsplit(value.strip())
@@ -162,7 +144,7 @@ class LazyClient(BaseModel):
     @model_validator(mode="after")
     def _finite(self) -> Any:
         for name in self.__dict__:
-            found = non_finite_path(self.__dict__[name], name)
+            found = errors.non_finite_path(self.__dict__[name], name)
             if found:
                 raise ValueError(f"{found} is not a finite number; NaN and infinity are refused")
         return self
