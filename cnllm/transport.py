@@ -488,9 +488,12 @@ class Transport:
         try:
             self._check_unscrubbed(response)
         except errors.CnLLMError as error:
-            # Servers echo keys back; the traceback below this frame holds the raw body.
-            secrets = self.secrets() if callable(self.secrets) else self.secrets
-            raise errors.scrub_error(error, secrets).with_traceback(None) from None
+            # Servers echo keys back; the traceback below this frame holds the raw body, and
+            # no local here may hold a secret (tools print frame locals).
+            raise errors.scrub_error(error, self._secrets()).with_traceback(None) from None
+
+    def _secrets(self) -> Iterable[str | None]:
+        return self.secrets() if callable(self.secrets) else self.secrets
 
     def _check_unscrubbed(self, response: HttpResponse) -> None:
         try:
