@@ -159,6 +159,23 @@ def validate_config(config: GenerateConfig) -> None:
         raise _invalid("min_length", f"{low} is above max_length {high}")
 
 
+def max_length_for(max_tokens: Any, max_length: int | None = None) -> int:
+    """LangChain's ``max_tokens`` as the service's ``max_length`` (§8), checked before anything
+    is sent: a positive integer, and not contradicting a ``max_length`` also given."""
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise _invalid(
+            "max_tokens",
+            f"{max_tokens!r}: must be a positive integer (sent as generate_config.max_length)",
+        )
+    if max_length is not None and max_length != max_tokens:
+        raise _invalid(
+            "max_tokens",
+            f"{max_tokens} conflicts with max_length={max_length}: they are the same setting, "
+            "give one of them",
+        )
+    return max_tokens
+
+
 # Call-time keywords that are not generate_config keys (client options).
 OPTION_KEYS = ("return_likelihoods", "truncate", "task_name")
 _CONFIG_KEYS = frozenset(item.name for item in fields(GenerateConfig)) - {"extra"}

@@ -11,7 +11,6 @@ from langchain_core.outputs import Generation, LLMResult
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
-from cnllm import errors
 from cnllm.clueai import models, prompts, protocol
 from cnllm.clueai.protocol import GenerateConfig
 from langchain_cnllm._clueai import ClueAIGeneration, ClueAISettings, likelihood_info
@@ -55,7 +54,7 @@ class ClueAILLM(ClueAISettings, ClueAIGeneration, BaseLLM):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if self.max_tokens is not None:
-            self.max_length = _max_length(self.max_tokens, self.max_length)
+            self.max_length = protocol.max_length_for(self.max_tokens, self.max_length)
         self._base_config(self.temperature).to_dict()  # bad values fail here, by name
         return self
 
@@ -91,7 +90,7 @@ class ClueAILLM(ClueAISettings, ClueAIGeneration, BaseLLM):
         max_tokens = kwargs.pop("max_tokens", None)
         config, options = protocol.config_from(
             self._base_config(kwargs.pop("temperature", self.temperature)),
-            max_tokens=_max_length(max_tokens, None) if max_tokens is not None else None,
+            max_tokens=protocol.max_length_for(max_tokens) if max_tokens is not None else None,
             extra=kwargs,
         )
         config.to_dict()  # validate call-time values before anything is sent
@@ -160,21 +159,3 @@ class ClueAILLM(ClueAISettings, ClueAIGeneration, BaseLLM):
         return LLMResult(
             generations=generations, llm_output={"model_name": self._served_name(model)}
         )
-
-
-def _max_length(max_tokens: Any, max_length: int | None) -> int:
-    """``max_tokens`` as the service's ``max_length``, checked before anything is sent."""
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
-        raise errors.ValidationError(
-            "max_tokens",
-            f"{max_tokens!r}: must be a positive integer (sent as generate_config.max_length)",
-            vendor=protocol.VENDOR,
-        )
-    if max_length is not None and max_length != max_tokens:
-        raise errors.ValidationError(
-            "max_tokens",
-            f"{max_tokens} conflicts with max_length={max_length}: they are the same "
-            "setting, give one of them",
-            vendor=protocol.VENDOR,
-        )
-    return max_tokens

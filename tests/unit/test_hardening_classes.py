@@ -232,3 +232,9 @@ def test_clueai_llm_bad_call_time_max_tokens_is_refused(value: Any) -> None:
 def test_clueai_llm_max_tokens_conflicting_with_max_length_is_refused() -> None:
     with pytest.raises(PydanticValidationError, match="conflicts with max_length"):
         langchain_cnllm.ClueAILLM(**VENDOR_KWARGS["ClueAI"], max_tokens=5, max_length=6)
+
+
+@pytest.mark.parametrize("cls", [langchain_cnllm.ChatClueAI, llamaindex_cnllm.ClueAI])
+def test_clueai_chat_max_tokens_is_checked_by_name_at_construction(cls: type) -> None:
+    with pytest.raises(PydanticValidationError, match="max_tokens"):
+        cls(**VENDOR_KWARGS["ClueAI"], max_tokens=-5)
