@@ -1,4 +1,5 @@
-"""A hostile server that echoes credentials back in its errors (issue 10 §6).
+"""A hostile server that echoes credentials back in its errors (issue 10 §6), and answers
+with errors in the wrong content type or non-answers to streams (§7).
 
 Every error family of every vendor, sync, async and streaming, is provoked against a loopback
 server whose answers quote the key, the secret or the token; the error is then formatted the way
@@ -21,6 +22,7 @@ import pytest
 
 import langchain_cnllm as lc
 import llamaindex_cnllm as li
+from cnllm import errors
 from cnllm.qianfan.auth import clear_token_cache
 
 AK = "ak-ECHO-0123456789abcdef"
@@ -51,12 +53,14 @@ class HostileServer:
 
     def __init__(self) -> None:
         self.answer: Answer = lambda path: reply(500, "unset")
+        self.paths: list[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
+                outer.paths.append(self.path)
                 chosen = outer.answer(self.path)
                 self.send_response(chosen.status)
                 self.send_header("Content-Type", chosen.content_type)
@@ -276,3 +280,37 @@ def test_the_echoed_message_stays_readable(hostile: HostileServer) -> None:
     with pytest.raises(Exception) as caught:
         build(lc.ChatQianfan, QIANFAN, hostile.url).invoke("你好")
     assert "unknown client id ***" in str(caught.value)
+
+
+# -- the same hostile server, for honest parsing (issue 10 §7) ---------------------------------
+
+
+def model_calls(server: HostileServer) -> int:
+    return sum(1 for path in server.paths if not path.startswith("/oauth"))
+
+
+def test_a_qianfan_error_served_as_text_plain_is_typed_and_retried(hostile: HostileServer) -> None:
+    def answer(path: str) -> Reply:
+        body = json.dumps({"error_code": 18, "error_msg": "Open api qps request limit reached"})
+        return token_ok(path) or reply(200, body, "text/plain")
+
+    hostile.answer = answer
+    chat = lc.ChatQianfan(**QIANFAN, base_url=hostile.url, max_retries=1)
+    with pytest.raises(errors.RateLimitError) as caught:
+        chat.invoke("你好")
+    assert getattr(caught.value, "code", None) == 18
+    assert model_calls(hostile) == 2  # transient: retried max_retries times
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"message": "busy"}, {"error": {"code": "x"}}],
+    ids=["empty", "message", "error-object"],
+)
+def test_a_qianfan_stream_answered_with_a_non_answer_is_not_a_success(
+    hostile: HostileServer, body: dict[str, Any]
+) -> None:
+    hostile.answer = lambda path: token_ok(path) or reply(200, body)
+    chat = lc.ChatQianfan(**QIANFAN, base_url=hostile.url, max_retries=0)
+    with pytest.raises(Exception, match="neither a sentence nor the end"):
+        list(chat.stream("你好"))
