@@ -1,4 +1,6 @@
-"""Default factories that read configuration from the environment when an object is built.
+"""What every configuration class shares: defaults read from the environment, and the base
+``LazyClient`` that keeps constructor input out of validation errors, never drops an unknown
+argument silently, and refuses non-http(s) URLs and NaN/inf before anything is sent.
 
 Shared by the LangChain and LlamaIndex classes (pydantic only, no framework).
 """
@@ -117,7 +119,8 @@ def check_url(name: str, value: str) -> None:
 
 
 class LazyClient(BaseModel):
-    """Holds a vendor client made on first use; pickling leaves it behind.
+    """Holds a vendor client made on first use; pickling leaves it behind. The base of every
+    public class, so the checks below hold for all of them.
 
     LlamaIndex pickles models into ingestion workers; a client's pools and locks do not
     pickle and would be stale in another process anyway.
@@ -143,8 +146,9 @@ class LazyClient(BaseModel):
 
     @model_validator(mode="after")
     def _finite(self) -> Any:
-        for name in self.__dict__:
-            found = errors.non_finite_path(self.__dict__[name], name)
+        # Numeric fields are checked by allow_inf_nan; the fields sent as they are, here.
+        for name in BODY_FIELDS:
+            found = errors.non_finite_path(self.__dict__.get(name), name)
             if found:
                 raise ValueError(f"{found} is not a finite number; NaN and infinity are refused")
         return self
