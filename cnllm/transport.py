@@ -172,7 +172,7 @@ class Transport:
         self.check = check
         # The credentials this transport's client holds (or a function giving them, for tokens
         # that change): masked in every error built from a server's answer.
-        self.secrets = secrets
+        self.secrets = secrets if callable(secrets) else tuple(secrets)
         self.vendor = vendor
         self.read_timeout = timeout if timeout is not None else DEFAULT_READ_TIMEOUT
         self.connect_timeout = min(connect_timeout, self.read_timeout)
