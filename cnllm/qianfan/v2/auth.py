@@ -52,6 +52,7 @@ class BearerKey:
     """A long-lived v2 API key (``bce-v3/ALTAK-…``): nothing to renew."""
 
     def __init__(self, api_key: str, appid: str | None = None) -> None:
+        errors.remember_secret(api_key)
         self._headers = bearer_headers(api_key, appid)
 
     def __repr__(self) -> str:  # never the key
@@ -140,6 +141,7 @@ def parse_token(body: Any, now: float, lifetime: int = TOKEN_LIFETIME) -> Minted
             code="token_disabled",
         )
     expires = _epoch(body.get("expireTime"))
+    errors.remember_secret(body["token"])  # no error message may ever show it
     return MintedToken(str(body["token"]), expires if expires is not None else now + lifetime)
 
 
