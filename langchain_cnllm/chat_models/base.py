@@ -143,9 +143,12 @@ class CnChatModel(CnModelFields, BaseChatModel):
             json_schema, json_mode, instruction, thinking = _honour_response_format(
                 response_format, profile, thinking, json_mode, instruction
             )
+        asked = tool_choice
         tool_choice, thinking = profiles.ease_tool_choice(
             profile, bool(tools), tool_choice, thinking
         )
+        if tool_choice != asked:  # a forced tool eased to "auto": ask for it in words instead
+            instruction = _joined(instruction, _tool_request(tools, asked))
         neutral = _convert.to_messages(messages)
         if instruction:
             neutral = _with_instruction(neutral, instruction)
@@ -380,6 +383,16 @@ def _json_schema_spec(response_format: Any) -> dict[str, Any] | None:
         }
     function = convert_to_openai_tool(response_format)["function"]
     return {"name": function["name"], "schema": function.get("parameters") or {}}
+
+
+def _tool_request(tools: tuple[ToolSpec, ...], asked: str | None) -> str:
+    """The instruction standing in for a forced ``asked`` (a tool's name, or "required")."""
+    named = [tool.name for tool in tools if tool.name == asked]
+    return structured.tool_instruction(named or [tool.name for tool in tools])
+
+
+def _joined(instruction: str | None, extra: str) -> str:
+    return f"{instruction}\n\n{extra}" if instruction else extra
 
 
 def _tool_choice_name(choice: dict[str, Any] | str | bool | None) -> str | None:
