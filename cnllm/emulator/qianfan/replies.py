@@ -73,12 +73,11 @@ def chat_reply(body: dict[str, Any], functions_enabled: bool, fault_kind: str | 
         return _function_call(functions, _content(last), body.get("tool_choice"))
     if last.get("role") == "function":
         name, result = str(last.get("name", "function")), _content(last)
-        result = _unwrapped(result)
         question = last_user_text(messages)
         plain = text.tool_result_answer(name, result, question)
         json_object = body.get("response_format") == "json_object"
         # JSON mode (or a schema in the question) holds for the answer after a tool result too.
-        found = schema.json_answer("", f"{question}\n{result}", json_object, plain)
+        found = schema.json_answer("", f"{question}\n{_unwrapped(result)}", json_object, plain)
         return limit(Reply(found or plain), body)
     system = body.get("system") or ""
     instructions = "\n".join([system, _content(messages[0])]) if len(messages) > 1 else system
