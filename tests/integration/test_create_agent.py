@@ -20,9 +20,13 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field
 
 from cnllm import errors
+from cnllm.clueai import models as clueai_models
+from cnllm.dashscope import models as dashscope_models
 from cnllm.demo.providers import clueai
 from cnllm.emulator import Emulator
 from cnllm.emulator.core import RecordedRequest
+from cnllm.koala import models as koala_models
+from cnllm.qianfan import models as qianfan_models
 from langchain_cnllm import ChatClueAI, ChatDashScope, ChatKoala, ChatQianfan
 
 QUESTION = "北京今天的天气怎么样？温度是多少摄氏度"
@@ -78,6 +82,74 @@ def _dashscope(body: dict[str, Any]) -> tuple[list[str], Any, Any]:
     parameters = body["parameters"]
     names = [tool["function"]["name"] for tool in parameters.get("tools") or []]
     return names, parameters.get("response_format"), parameters.get("tool_choice")
+
+
+# -- every chat model in our tables -------------------------------------------------------------
+
+
+def _every_model() -> list[tuple[str, Callable[[str], BaseChatModel]]]:
+    def dashscope(name: str) -> Callable[[str], BaseChatModel]:
+        # A model that always thinks answers streams only (qwq-plus): stream it.
+        always = dashscope_models.profile(name).reasoning_output and not (
+            dashscope_models.profile(name).thinking_optional
+        )
+        return lambda _: ChatDashScope(model=name, streaming=always)
+
+    found: list[tuple[str, Callable[[str], BaseChatModel]]] = []
+    for name in qianfan_models.known_models("chat"):
+        found.append((f"qianfan/{name}", lambda _, n=name: ChatQianfan(model=n)))
+    for name in dashscope_models.known_models("chat"):
+        found.append((f"dashscope/{name}", dashscope(name)))
+    for info in koala_models.MODELS:
+        if info.kind == "chat":
+            found.append((f"koala/{info.name}", lambda _, n=info.name: ChatKoala(model=n)))
+    for name in clueai_models.known_models():
+        found.append(
+            (
+                f"clueai/{name}",
+                lambda url, n=name: ChatClueAI(model=n, **clueai.emulator_settings(url)),
+            )
+        )
+    return found
+
+
+EVERY_MODEL = _every_model()
+
+
+def _sent_schema(body: dict[str, Any]) -> tuple[list[str], Any]:
+    """(tool names, response_format) of a Qianfan v1 or DashScope request."""
+    names, response_format, _ = (_dashscope if "parameters" in body else _qianfan)(body)
+    return names, response_format
+
+
+@pytest.mark.parametrize("tools", [[get_weather], []], ids=["with-tool", "no-tool"])
+@pytest.mark.parametrize("build", [b for _, b in EVERY_MODEL], ids=[n for n, _ in EVERY_MODEL])
+def test_every_listed_model_gets_the_strategy_its_profile_names(
+    sent: list[dict[str, Any]],
+    qianfan_env: Emulator,
+    build: Callable[[str], BaseChatModel],
+    tools: list[Any],
+) -> None:
+    """structured_output -> ProviderStrategy (response_format sent, no Answer tool); else
+    ToolStrategy (the Answer tool sent). Either works wherever the model has what the
+    strategy needs; where it has no tool calling, the agent is refused before sending."""
+    model = build(qianfan_env.base_url)
+    profile = model.profile
+    assert profile is not None
+    provider = bool(profile.get("structured_output"))
+    needs_tools = bool(tools) or not provider  # ToolStrategy always binds the Answer tool
+    if needs_tools and not profile.get("tool_calling"):
+        agent = create_agent(model, tools=tools, response_format=Answer)
+        with pytest.raises(errors.ValidationError, match="'tools'"):
+            agent.invoke({"messages": [{"role": "user", "content": QUESTION}]})
+        assert sent == []
+        return
+    _run(model, tools)
+    assert sent
+    for body in sent:
+        names, response_format = _sent_schema(body)
+        assert ("Answer" in names) is not provider
+        assert (response_format is not None) is provider
 
 
 # -- ProviderStrategy: the profile says structured_output (native JSON mode) -------------------
