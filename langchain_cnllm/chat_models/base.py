@@ -6,7 +6,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
@@ -64,6 +64,12 @@ class CnChatModel(CnModelFields, BaseChatModel):
     """A hybrid reasoning model's thinking switch; None leaves the model's default."""
     thinking_budget: int | None = None
     """Most reasoning tokens, where the vendor takes a budget."""
+
+    # Whether the vendor can force "call one of these several tools" (tool_choice "required").
+    # Qianfan v1 and DashScope force one named function only, and send "required" with
+    # several tools as "auto"; the request is then also made in words (create_agent's
+    # ToolStrategy binds tool_choice="any" next to the user's tools).
+    _forces_any_tool: ClassVar[bool] = False
 
     # -- what a vendor provides ----------------------------------------------------------------
 
@@ -147,7 +153,8 @@ class CnChatModel(CnModelFields, BaseChatModel):
         tool_choice, thinking = profiles.ease_tool_choice(
             profile, bool(tools), tool_choice, thinking
         )
-        if tool_choice != asked:  # a forced tool eased to "auto": ask for it in words instead
+        unforceable = tool_choice == "required" and len(tools) > 1 and not self._forces_any_tool
+        if tool_choice != asked or unforceable:  # the vendor will not force it: ask in words
             instruction = _joined(instruction, _tool_request(tools, asked))
         neutral = _convert.to_messages(messages)
         if instruction:

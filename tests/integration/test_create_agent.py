@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from langchain.agents import create_agent
+from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field
 
@@ -249,3 +250,37 @@ def test_models_without_tool_calling_refuse_tool_strategy(
     # What these models do have: structured output by prompt and parse.
     parsed = model.with_structured_output(Answer).invoke(QUESTION)
     assert isinstance(parsed, Answer) and "北京" in parsed.city
+
+
+# -- an explicit ToolStrategy next to the user's tools -----------------------------------------
+
+
+# DashScope warns (once per process) that "required" went out as "auto": expected here.
+@pytest.mark.filterwarnings("ignore:tool_choice='required' has no DashScope form")
+@pytest.mark.parametrize(
+    ("build", "read"),
+    [
+        (lambda: ChatQianfan(model="ERNIE-3.5-8K"), _qianfan),
+        (lambda: ChatDashScope(model="qwen-max"), _dashscope),
+    ],
+    ids=["qianfan/ERNIE-3.5-8K", "dashscope/qwen-max"],
+)
+def test_explicit_tool_strategy_beside_a_tool(
+    sent: list[dict[str, Any]],
+    build: Callable[[], BaseChatModel],
+    read: Callable[[dict[str, Any]], tuple[list[str], Any, Any]],
+) -> None:
+    """ToolStrategy binds tool_choice="any" with two tools; Qianfan v1 and DashScope can
+    force one named function only, so the choice goes out unforced and is asked in words."""
+    agent = create_agent(build(), tools=[get_weather], response_format=ToolStrategy(Answer))
+    state = agent.invoke({"messages": [{"role": "user", "content": QUESTION}]})
+    answer = state["structured_response"]
+    assert isinstance(answer, Answer) and answer.temperature == 25
+    assert len(sent) == 2
+    for body in sent:
+        names, response_format, choice = read(body)
+        assert names == ["get_weather", "Answer"] and response_format is None
+        assert choice in (None, "auto")  # never a forced single function
+    first = sent[0]
+    messages = first["input"]["messages"] if "input" in first else first["messages"]
+    assert "calling one of these tools: get_weather, Answer." in messages[-1]["content"]

@@ -44,3 +44,19 @@ def test_a_named_tool_on_a_thinking_model_asks_for_that_tool() -> None:
 def test_a_forced_tool_that_is_honoured_adds_no_instruction() -> None:
     choice, text = _request(ChatDashScope(model="qwen-plus", api_key="sk"), "answer")
     assert (choice, text) == ("answer", "北京天气")
+
+
+def test_required_with_several_tools_is_asked_in_words_where_it_cannot_be_forced() -> None:
+    """DashScope (and Qianfan v1) force one named function only: "any tool" goes out as
+    "auto", and the request is made in words as well."""
+    choice, text = _request(ChatDashScope(model="qwen-max", api_key="sk"), "any")
+    assert choice == "required"  # the protocol layer sends it as "auto", with a warning
+    assert text.endswith("calling one of these tools: get_weather, answer.")
+
+
+def test_required_with_one_tool_is_forced_without_words() -> None:
+    model = ChatDashScope(model="qwen-max", api_key="sk")
+    request = model._build_request(
+        [HumanMessage("北京天气")], None, {"tools": TOOLS[:1], "tool_choice": "any"}
+    )
+    assert (request.tool_choice, request.messages[-1].content) == ("required", "北京天气")
