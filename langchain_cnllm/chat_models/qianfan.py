@@ -103,6 +103,11 @@ class ChatQianfan(QianfanSettings, CnChatModel):
             return self._v2_info(model).profile
         return self._info(model).profile
 
+    @property
+    def _forces_any_tool(self) -> bool:  # type: ignore[override]
+        """v2 forces tool_choice "required" among several tools; v1 forces one named function."""
+        return self.api == "v2"
+
     def _supports_tools(self, model: str | None = None) -> bool:
         if self.api == "v2" and not self._v2_info(model).known:
             return True  # a deployed service the table does not know: the server decides

@@ -108,11 +108,19 @@ def chat_reply(body: dict[str, Any], model: V2Model, refused: bool) -> Reply:
         reasoning = emulated.thinking(question, body.get("thinking_budget"))
     last = messages[-1]
     tools = body.get("tools")
-    if tools and body.get("tool_choice") != "none" and last.get("role") == "user":
-        return Reply("", reasoning, "tool_calls", (_tool_call(tools, question, body),))
+    results = _tool_results(messages)
+    hint = "\n".join([question, *results])  # what arguments and JSON answers are read from
+    pending = _requested(tools or [], messages, question) if results else []
+    if tools and body.get("tool_choice") != "none" and (pending or _calls_a_tool(last, body)):
+        offered = pending or (_not_called(tools, messages) if results else tools)
+        return Reply("", reasoning, "tool_calls", (_tool_call(offered, hint, body),))
     if last.get("role") == "tool":
+        # JSON asked for (response_format, or a schema in the question) holds after a tool
+        # result too, read from the question and the results.
         name = str(last.get("name") or "tool")
-        answer = text.tool_result_answer(name, _text(last.get("content")), question)
+        answer = _json_answer(body, messages, hint) or text.tool_result_answer(
+            name, _text(last.get("content")), question
+        )
         return limit(Reply(answer, reasoning), body)
     images = _images(last.get("content"))
     if images:
@@ -125,6 +133,55 @@ def chat_reply(body: dict[str, Any], model: V2Model, refused: bool) -> Reply:
     return limit(_with_search(reply, body, question), body)
 
 
+def _tool_results(messages: list[dict[str, Any]]) -> list[str]:
+    """The tool results after the last assistant turn (this round of the tool loop)."""
+    found: list[str] = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        found.insert(0, _text(message.get("content")))
+    return found
+
+
+def _calls_a_tool(last: dict[str, Any], body: dict[str, Any]) -> bool:
+    """A question calls a tool; after a tool's result, only a forced choice calls another."""
+    if last.get("role") == "user":
+        return True
+    choice = body.get("tool_choice")
+    return last.get("role") == "tool" and (choice == "required" or isinstance(choice, dict))
+
+
+def _not_called(
+    tools: list[dict[str, Any]], messages: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    called = {
+        call.get("function", {}).get("name")
+        for message in messages
+        if message.get("role") == "assistant"
+        for call in message.get("tool_calls") or ()
+    }
+    return [tool for tool in tools if tool["function"].get("name") not in called] or tools
+
+
+def _uncalled(tools: list[dict[str, Any]], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    called = {
+        call.get("function", {}).get("name")
+        for message in messages
+        if message.get("role") == "assistant"
+        for call in message.get("tool_calls") or ()
+    }
+    return [tool for tool in tools if tool["function"].get("name") not in called]
+
+
+def _requested(
+    tools: list[dict[str, Any]], messages: list[dict[str, Any]], question: str
+) -> list[dict[str, Any]]:
+    """Tools the user asked in words to be answered through (a tool_choice the client could
+    not force), not yet called: after a tool's result, the model calls one of them."""
+    wanted = set(schema.requested_tools(question))
+    return [tool for tool in _uncalled(tools, messages) if tool["function"].get("name") in wanted]
+
+
 def with_cache(reply: Reply, body: dict[str, Any]) -> Reply:
     """Reasoning answers report the prefix cache, as the other emulated reasoning models do."""
     if not reply.reasoning:
@@ -135,15 +192,21 @@ def with_cache(reply: Reply, body: dict[str, Any]) -> Reply:
 
 def _answer(body: dict[str, Any], messages: list[dict[str, Any]], question: str) -> str:
     system = _text(messages[0].get("content")) if messages[0].get("role") == "system" else ""
-    plain = text.answer(question, system)
+    return _json_answer(body, messages, question) or text.answer(question, system)
+
+
+def _json_answer(body: dict[str, Any], messages: list[dict[str, Any]], words: str) -> str | None:
+    """JSON when it is asked for: response_format json_schema (an instance of the schema),
+    json_object, or a schema or named keys in the words; else None."""
+    system = _text(messages[0].get("content")) if messages[0].get("role") == "system" else ""
     raw = body.get("response_format")
     fmt: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if fmt.get("type") == "json_schema":
         wanted = fmt["json_schema"].get("schema", fmt["json_schema"])
-        hints = schema.Hints(question, schema.property_names(wanted))
+        hints = schema.Hints(words, schema.property_names(wanted))
         return json.dumps(schema.instance(wanted, hints), ensure_ascii=False)
-    json_object = fmt.get("type") == "json_object"
-    return schema.json_answer(system, question, json_object, plain) or plain
+    plain = text.answer(words, system)
+    return schema.json_answer(system, words, fmt.get("type") == "json_object", plain)
 
 
 def _tool_call(tools: list[dict[str, Any]], question: str, body: dict[str, Any]) -> dict[str, Any]:

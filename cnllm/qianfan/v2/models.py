@@ -114,6 +114,7 @@ def _open_weight(
             context,
             output,
             tools=tools,
+            json=thinking != "always",  # DeepSeek-R1-style reasoners have no JSON output
             schema=schema,
             images=images,
             reasoning=reasoning,
