@@ -16,10 +16,9 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import certifi
-import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -27,6 +26,13 @@ from cnllm import errors
 from cnllm.errors import redact
 from cnllm.retry import RetryPolicy, parse_retry_after
 from cnllm.sse import ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    import httpx
+else:  # only async calls need it: imported on first use (benchmarks/bench_import.py)
+    from cnllm._lazy import lazy_module
+
+    httpx = lazy_module("httpx")
 
 logger = logging.getLogger("cnllm")
 
