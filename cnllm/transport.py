@@ -22,7 +22,7 @@ import certifi
 import requests
 from requests.adapters import HTTPAdapter
 
-from cnllm import errors
+from cnllm import errors, hints
 from cnllm.errors import redact
 from cnllm.retry import RetryPolicy, parse_retry_after
 from cnllm.sse import ServerSentEvent, SSEDecoder
@@ -492,7 +492,8 @@ class Transport:
     def _transport_error(self, exc: Exception) -> errors.CnLLMError:
         timed_out = isinstance(exc, (requests.Timeout, httpx.TimeoutException))
         cls: type[errors.CnLLMError] = errors.TimeoutError if timed_out else errors.ConnectionError
-        return cls(f"{type(exc).__name__}: {exc}", vendor=self.vendor)
+        hint = "" if timed_out else hints.connection_hint(self.vendor)
+        return cls(f"{type(exc).__name__}: {exc}{hint}", vendor=self.vendor)
 
 
 class _LoopClients:
