@@ -48,3 +48,17 @@ def test_connection_hint_names_the_env_var(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("QIANFAN_BASE_URL", raising=False)
     assert "no QIANFAN_BASE_URL is set" in hints.connection_hint("qianfan")
     assert hints.connection_hint("somebody-else") == ""
+
+
+def test_the_qianfan_default_model_is_visible() -> None:
+    from cnllm.qianfan import models
+    from langchain_cnllm import ChatQianfan, QianfanLLM
+    from llamaindex_cnllm import Qianfan
+
+    keys = {"qianfan_ak": "ak", "qianfan_sk": "sk"}
+    assert ChatQianfan(**keys).model == models.DEFAULT_CHAT_MODEL == "ERNIE-Lite-8K"
+    assert QianfanLLM(**keys).model == Qianfan(**keys).model == models.DEFAULT_CHAT_MODEL
+    # a service you deployed is not the default model and gets none of its capabilities
+    deployed = ChatQianfan(endpoint="ngxxxol8_test1", **keys)
+    assert deployed.model is None and deployed._info().user_deployed
+    assert not deployed._info().ernie
