@@ -1,6 +1,6 @@
 """Alibaba DashScope native protocol (``/api/v1/services/...``): pure build and parse, no I/O.
 
-Everything here follows ../shared/protocols/dashscope.md; section numbers below refer to it.
+Everything here follows the wire notes in docs/dashscope.md; section numbers below refer to them.
 """
 
 from __future__ import annotations

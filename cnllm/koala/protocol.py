@@ -1,6 +1,6 @@
 """Koala 悠然's quirks on top of the OpenAI-compatible protocol: pure functions, no I/O.
 
-Koala is a FastChat ``openai_api_server`` (../shared/protocols/koala.md; sections below refer
+Koala is a FastChat ``openai_api_server`` (docs/koala.md, Wire notes; sections below refer
 to it). What differs from plain OpenAI:
 
 * errors are HTTP 400 ``{"object":"error","message":…,"code":4xxxx/5xxxx}`` (§9), 5xxxx ones

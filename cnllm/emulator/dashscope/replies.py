@@ -1,6 +1,6 @@
 """What the emulated DashScope models say, and the objects and SSE events that carry it.
 
-Shapes follow ../shared/protocols/dashscope.md (§2.4 results, §3.2 stream layout, §4
+Shapes follow the wire notes in docs/dashscope.md (§2.4 results, §3.2 stream layout, §4
 embeddings) and the ChatYuan seed (002): ChatYuan answers with ``output.text`` only (no usage,
 no finish_reason) and writes newlines as the two characters ``\\n``.
 """
