@@ -78,8 +78,8 @@ def chat_reply(body: dict[str, Any], functions_enabled: bool, fault_kind: str | 
     system = body.get("system") or ""
     instructions = "\n".join([system, _content(messages[0])]) if len(messages) > 1 else system
     turns = [(str(m.get("role")), _content(m)) for m in messages if isinstance(m, dict)]
-    reply = _text_answer(_content(last), instructions, body, system, text.previous_user(turns))
-    return limit(Reply(reply), body)
+    answer = _text_answer(_content(last), instructions, body, system, text.previous_user(turns))
+    return limit(Reply(answer), body)
 
 
 def _text_answer(
