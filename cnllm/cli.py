@@ -31,7 +31,11 @@ def _extra_hint(exc: ModuleNotFoundError, command: str) -> str:
     extra = EXTRAS.get(root)
     if extra is None:
         return f"{command}: {exc}"
-    extras = "demo,llamaindex" if extra == "llamaindex" and command == "cnllm demo" else extra
+    if command == "cnllm demo":  # the demo extra brings langchain-core and numpy with it
+        extra = "llamaindex" if extra == "llamaindex" else "demo"
+        extras = "demo,llamaindex" if extra == "llamaindex" else "demo"
+    else:
+        extras = extra
     return f"{command} needs the {extra} extra: pip install 'langchain-cnllm[{extras}]'"
 
 

@@ -153,3 +153,19 @@ def test_the_importable_fixture(pytester: pytest.Pytester, monkeypatch: pytest.M
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        ("numpy", "cnllm demo needs the demo extra: pip install 'langchain-cnllm[demo]'"),
+        ("langchain_core", "cnllm demo needs the demo extra: pip install 'langchain-cnllm[demo]'"),
+        (
+            "llama_index.core",
+            "cnllm demo needs the llamaindex extra: pip install 'langchain-cnllm[demo,llamaindex]'",
+        ),
+    ],
+)
+def test_the_demo_names_the_extra_of_each_missing_module(module: str, expected: str) -> None:
+    missing = ModuleNotFoundError(f"No module named {module!r}", name=module)
+    assert cli._extra_hint(missing, "cnllm demo") == expected
