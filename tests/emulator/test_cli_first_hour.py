@@ -90,12 +90,12 @@ def test_a_missing_extra_names_it(
 def test_the_adapters_name_their_extra(
     monkeypatch: pytest.MonkeyPatch, package: str, name: str, framework: str, extra: str
 ) -> None:
-    for module in [m for m in sys.modules if m.split(".")[0] in (package, framework)]:
-        monkeypatch.delitem(sys.modules, module)
+    for loaded in [m for m in sys.modules if m.split(".")[0] in (package, framework)]:
+        monkeypatch.delitem(sys.modules, loaded)
     monkeypatch.setitem(sys.modules, framework, None)  # as if not installed
-    module = __import__(package)
+    adapter = __import__(package)
     with pytest.raises(ModuleNotFoundError) as caught:
-        getattr(module, name)
+        getattr(adapter, name)
     assert str(caught.value).endswith(f"pip install 'langchain-cnllm[{extra}]'")
 
 
