@@ -13,7 +13,7 @@ from cnllm import errors
 
 # vendor -> the env vars that set its base URLs (the first is the main one).
 BASE_URL_ENVS: dict[str, tuple[str, ...]] = {
-    "qianfan": ("QIANFAN_BASE_URL",),
+    "qianfan": ("QIANFAN_BASE_URL", "QIANFAN_V2_BASE_URL"),
     "dashscope": ("DASHSCOPE_HTTP_BASE_URL",),
     "koala": ("KOALA_BASE_URL",),
     "clueai": ("CLUEAI_BASE_URL", "CLUEAI_MODELFUN_URL"),

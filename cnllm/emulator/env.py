@@ -13,6 +13,7 @@ from collections.abc import Mapping
 DUMMY = {
     "qianfan_ak": "emulator-ak",
     "qianfan_sk": "emulator-sk",
+    "qianfan_api_key": "bce-v3/emulator-key/emulator-secret",
     "dashscope_api_key": "emulator-dashscope-key",
     "clueai_api_key": "emulator-clueai-key",
 }
@@ -27,6 +28,8 @@ def environment(base_url: str, credentials: Mapping[str, str] | None = None) -> 
         "QIANFAN_BASE_URL": base_url,
         "QIANFAN_AK": keys["qianfan_ak"],
         "QIANFAN_SK": keys["qianfan_sk"],
+        "QIANFAN_V2_BASE_URL": f"{base_url}/v2",  # Qianfan v2 (the rerankers)
+        "QIANFAN_API_KEY": keys["qianfan_api_key"],
         "DASHSCOPE_HTTP_BASE_URL": f"{base_url}/api/v1",
         "DASHSCOPE_API_KEY": keys["dashscope_api_key"],
         "KOALA_BASE_URL": f"{base_url}/v1",
