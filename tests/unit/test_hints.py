@@ -46,7 +46,8 @@ def test_connection_hint_names_the_env_var(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("KOALA_BASE_URL", "http://127.0.0.1:9/v1")
     assert "KOALA_BASE_URL=http://127.0.0.1:9/v1" in hints.connection_hint("koala")
     monkeypatch.delenv("QIANFAN_BASE_URL", raising=False)
-    assert "no QIANFAN_BASE_URL is set" in hints.connection_hint("qianfan")
+    monkeypatch.delenv("QIANFAN_V2_BASE_URL", raising=False)
+    assert "no QIANFAN_BASE_URL or QIANFAN_V2_BASE_URL is set" in hints.connection_hint("qianfan")
     assert hints.connection_hint("somebody-else") == ""
 
 
