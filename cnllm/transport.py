@@ -29,7 +29,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
 
-from cnllm import errors
+from cnllm import errors, hints
 from cnllm._body import encode_json, redact_url
 from cnllm.errors import redact
 from cnllm.retry import RetryBudget, RetryPolicy, parse_retry_after
@@ -678,9 +678,10 @@ class Transport:
         message = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, (requests.Timeout, ReadTimeoutError, TimeoutError)):
             return errors.TimeoutError(message, vendor=self.vendor)
+        hint = hints.connection_hint(self.vendor)  # names the env var that set the URL
         if isinstance(exc, requests.ConnectionError) and _never_connected(exc):
-            return errors.ConnectError(message, vendor=self.vendor)
-        return errors.ConnectionError(message, vendor=self.vendor)
+            return errors.ConnectError(message + hint, vendor=self.vendor)
+        return errors.ConnectionError(message + hint, vendor=self.vendor)
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:
