@@ -428,20 +428,23 @@ class Transport:
         if not isinstance(raw.raw, BaseHTTPResponse):  # a test double answered from memory
             return raw.content
         chunks: list[bytes] = []
+        sock = _ReadBound(raw, self.read_timeout)
         try:
-            while chunk := self._read_chunk(raw, deadline):
+            while chunk := self._read_chunk(raw, sock, deadline):
                 chunks.append(chunk)
         except (Urllib3Error, OSError) as exc:
             raise self._transport_error(exc) from None
+        finally:
+            sock.restore()
         return b"".join(chunks)
 
-    def _read_chunk(self, raw: requests.Response, deadline: float) -> bytes:
+    def _read_chunk(self, raw: requests.Response, sock: _ReadBound, deadline: float) -> bytes:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise errors.TimeoutError(
                 f"no complete answer within timeout={self.read_timeout}s", vendor=self.vendor
             )
-        _set_read_timeout(raw, remaining)
+        sock.bound(remaining)
         chunk: bytes | None = raw.raw.read1(CHUNK, decode_content=True)
         return chunk or b""
 
@@ -469,18 +472,24 @@ class Transport:
                 yield from decoder.flush()
                 return
             deadline = time.monotonic() + self.read_timeout
-            while chunk := self._read_chunk_of_stream(raw, deadline):
-                events = decoder.feed(chunk)
-                if events:
-                    yield from events
-                    deadline = time.monotonic() + self.read_timeout  # the caller's time is free
+            sock = _ReadBound(raw, self.read_timeout)
+            try:
+                while chunk := self._read_chunk_of_stream(raw, sock, deadline):
+                    events = decoder.feed(chunk)
+                    if events:
+                        yield from events
+                        deadline = time.monotonic() + self.read_timeout  # caller's time is free
+            finally:
+                sock.restore()
             yield from decoder.flush()
         finally:
             raw.close()
 
-    def _read_chunk_of_stream(self, raw: requests.Response, deadline: float) -> bytes:
+    def _read_chunk_of_stream(
+        self, raw: requests.Response, sock: _ReadBound, deadline: float
+    ) -> bytes:
         try:
-            return self._read_chunk(raw, deadline)
+            return self._read_chunk(raw, sock, deadline)
         except errors.TimeoutError:
             raise errors.TimeoutError(
                 f"no stream event within timeout={self.read_timeout}s", vendor=self.vendor
@@ -677,13 +686,25 @@ def _redirect_error(response: HttpResponse, vendor: str) -> errors.RedirectError
     )
 
 
-def _set_read_timeout(raw: requests.Response, seconds: float) -> None:
-    """Bound the next socket read by what is left of the deadline (best effort)."""
-    connection = getattr(raw.raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.settimeout(max(seconds, 0.001))
+class _ReadBound:
+    """Bounds each socket read of one response by what is left of its deadline, then gives the
+    socket its usual timeout back (a pooled connection must not keep a shrunken one)."""
+
+    def __init__(self, raw: requests.Response, usual: float) -> None:
+        connection = getattr(raw.raw, "_connection", None)
+        self.sock = getattr(connection, "sock", None)  # best effort: urllib3 internals
+        self.usual = usual
+
+    def bound(self, seconds: float) -> None:
+        self._set(max(seconds, 0.001))
+
+    def restore(self) -> None:
+        self._set(self.usual)
+
+    def _set(self, seconds: float) -> None:
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.settimeout(seconds)
 
 
 class _SingleBodyStream:

@@ -343,3 +343,11 @@ def test_a_used_transport_deep_copies(server: HostileServer) -> None:
     assert call(twin, "sync", post(server.url("/echo"))).status == 200
     assert call(twin, "async", post(server.url("/echo"))).status == 200
     assert call(transport, "sync", post(server.url("/echo"))).status == 200
+
+
+def test_a_pooled_connection_gets_its_usual_read_timeout_back(server: HostileServer) -> None:
+    transport = make(timeout=7.0)
+    call(transport, "sync", post(server.url("/echo")))
+    pools = transport.session.get_adapter("http://").poolmanager.pools._container.values()
+    idle = [conn for pool in pools for conn in pool.pool.queue if conn is not None]
+    assert len(idle) == 1 and idle[0].sock is not None and idle[0].sock.gettimeout() == 7.0
