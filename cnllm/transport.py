@@ -500,7 +500,8 @@ class Transport:
                     f"no stream event within timeout={self.read_timeout}s", vendor=self.vendor
                 ) from None
             raise errors.StreamInterruptedError(
-                f"the stream broke: {type(exc).__name__}", vendor=self.vendor
+                f"the stream broke: {_REQUESTS_NAMES.get(type(exc).__name__, type(exc).__name__)}",
+                vendor=self.vendor,
             ) from None
 
     # -- async --------------------------------------------------------------------------------
@@ -670,8 +671,8 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
 
 def _never_acted(error: errors.CnLLMError) -> bool:
     """The failure proves the server did not act on the request (safe to send it again)."""
-    if isinstance(error, errors.ConnectError):
-        return True
+    if isinstance(error, (errors.ConnectError, errors.RateLimitError)):
+        return True  # not connected, or throttled (HTTP 429 or the vendor's code in a 200)
     return isinstance(error, errors.APIError) and error.status_code in NEVER_ACTED_STATUS
 
 
@@ -684,6 +685,10 @@ def _redirect_error(response: HttpResponse, vendor: str) -> errors.RedirectError
         status_code=response.status,
         location=location or None,
     )
+
+
+# The names requests' iter_content gave these urllib3 errors (messages users have seen).
+_REQUESTS_NAMES = {"ProtocolError": "ChunkedEncodingError", "DecodeError": "ContentDecodingError"}
 
 
 class _ReadBound:

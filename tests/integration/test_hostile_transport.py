@@ -76,7 +76,9 @@ MODES = ["sync", "async"]
 def test_a_sync_only_user_never_imports_aiohttp_nor_httpx(server: HostileServer) -> None:
     code = (
         "import sys\n"
+        "import langchain_cnllm, llamaindex_cnllm\n"
         "from cnllm.transport import HttpRequest, Transport\n"
+        "langchain_cnllm.ChatKoala(model='Baichuan2-13B-Chat', base_url='http://127.0.0.1:9/v1')\n"
         "t = Transport(check=lambda r: None, vendor='x')\n"
         f"assert t.request(HttpRequest('POST', {server.url('/echo')!r}, json={{}})).status == 200\n"
         "print(sorted(m for m in ('aiohttp', 'httpx') if m in sys.modules))\n"
