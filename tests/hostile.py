@@ -5,6 +5,7 @@ tell how many attempts went out and what they carried.
 
     /trickle          200 JSON, one byte every ``TRICKLE`` seconds (never done in time)
     /trickle-sse      200 event-stream that trickles one never-ending event
+    /slow-sse         200 event-stream: five events 0.6 s apart, then [DONE] (slow but alive)
     /stall            reads the request, answers nothing for a long while
     /gzip-sse         an event stream sent with Content-Encoding: gzip
     /gzip-json        a JSON answer sent with Content-Encoding: gzip
@@ -148,6 +149,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 if self._wait(TRICKLE):
                     return
+        except OSError:
+            return
+        self.close_connection = True
+
+    def _slow_sse(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        try:
+            for index in range(5):
+                self.wfile.write(f"data: {index}\n\n".encode())
+                self.wfile.flush()
+                if self._wait(0.6):
+                    return
+            self.wfile.write(b"data: [DONE]\n\n")
         except OSError:
             return
         self.close_connection = True

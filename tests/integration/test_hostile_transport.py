@@ -175,6 +175,13 @@ def test_a_stream_with_no_event_in_time_fails(server: HostileServer, mode: str) 
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_slow_but_live_stream_is_not_cut(server: HostileServer, mode: str) -> None:
+    # timeout bounds the wait for the next event, not the whole stream (3 s here).
+    got = events(make(timeout=1.0), mode, post(server.url("/slow-sse")))
+    assert [event.data for event in got] == ["0", "1", "2", "3", "4", "[DONE]"]
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_stalled_stream_is_replayed_then_fails_in_time(server: HostileServer, mode: str) -> None:
     transport = make(timeout=1.0, max_retries=1, backoff=0.1)
     start = time.monotonic()
