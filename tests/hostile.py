@@ -5,6 +5,7 @@ tell how many attempts went out and what they carried.
 
     /trickle          200 JSON, one byte every ``TRICKLE`` seconds (never done in time)
     /trickle-sse      200 event-stream that trickles one never-ending event
+    /trickle-head     the status line and headers themselves, one byte every ``TRICKLE`` s
     /slow-sse         200 event-stream: five events 0.6 s apart, then [DONE] (slow but alive)
     /stall            reads the request, answers nothing for a long while
     /gzip-sse         an event stream sent with Content-Encoding: gzip
@@ -141,6 +142,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         self._drip(b'data: {"choices":[{"delta":{"content":"' + b"x" * 200)
+
+    def _trickle_head(self, body: bytes) -> None:
+        self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"x" * 40)
 
     def _drip(self, payload: bytes) -> None:
         try:

@@ -165,6 +165,15 @@ def test_a_trickling_answer_fails_within_the_deadline(server: HostileServer, mod
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_trickled_headers_fail_within_the_deadline(server: HostileServer, mode: str) -> None:
+    transport = make(timeout=1.5, max_retries=0)
+    start = time.monotonic()
+    with pytest.raises(errors.TimeoutError):
+        call(transport, mode, post(server.url("/trickle-head")))
+    assert time.monotonic() - start <= 1.5 + 0.5
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_stream_with_no_event_in_time_fails(server: HostileServer, mode: str) -> None:
     transport = make(timeout=1.0, max_retries=1, backoff=0.1)
     start = time.monotonic()
