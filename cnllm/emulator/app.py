@@ -33,6 +33,9 @@ class App:
         self.routes: list[tuple[Route, Vendor]] = [
             (route, vendor) for vendor in self.vendors.values() for route in vendor.routes()
         ]
+        # A vendor's catch-all (``/api/v1(?:/.*)?``) must not hide another module's exact
+        # path under the same prefix (rerank lives in its own module): catch-alls go last.
+        self.routes.sort(key=lambda item: ".*" in item[0].pattern.pattern)
 
     def match(self, request: Request) -> tuple[Route, Vendor] | None:
         for route, vendor in self.routes:

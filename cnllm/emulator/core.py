@@ -24,6 +24,7 @@ VENDOR_MODULES: list[str] = [
     "cnllm.emulator.koala",
     "cnllm.emulator.dashscope",
     "cnllm.emulator.clueai",
+    "cnllm.emulator.rerank",
 ]
 
 
