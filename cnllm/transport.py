@@ -511,8 +511,7 @@ class Transport:
                     f"no stream event within timeout={self.read_timeout}s", vendor=self.vendor
                 ) from None
             raise errors.StreamInterruptedError(
-                f"the stream broke: {_REQUESTS_NAMES.get(type(exc).__name__, type(exc).__name__)}",
-                vendor=self.vendor,
+                f"the stream broke: {type(exc).__name__}", vendor=self.vendor
             ) from None
 
     # -- async --------------------------------------------------------------------------------
@@ -709,10 +708,6 @@ def _redirect_error(response: HttpResponse, vendor: str) -> errors.RedirectError
         status_code=response.status,
         location=location or None,
     )
-
-
-# The names requests' iter_content gave these urllib3 errors (messages users have seen).
-_REQUESTS_NAMES = {"ProtocolError": "ChunkedEncodingError", "DecodeError": "ContentDecodingError"}
 
 
 @dataclass
