@@ -25,6 +25,7 @@ from cnllm.qianfan import protocol
 from cnllm.qianfan.auth import Credentials
 from cnllm.qianfan.client import QianfanClient
 from cnllm.qianfan.v2 import auth as v2_auth
+from cnllm.qianfan.v2 import models as v2_models
 from cnllm.qianfan.v2.auth import BearerKey, MintedBearer
 from cnllm.qianfan.v2.client import QianfanV2Client
 from cnllm.qianfan.v2.protocol import DEFAULT_BASE_URL as DEFAULT_V2_BASE_URL
@@ -249,4 +250,25 @@ def choose_api(data: dict[str, Any]) -> tuple[Api, str]:
     return "v2", "v2 is the default"
 
 
-__all__ = ["Api", "QianfanSettings"]
+def endpoint_without_default_model(data: Any) -> Any:
+    """Before-validator input: with ``endpoint=`` and no ``model``, ``model`` is None.
+
+    ``model`` defaults to ``models.DEFAULT_CHAT_MODEL`` so that the default is visible on the
+    object; a service you deployed is not that model, and must not get its capabilities.
+    """
+    if isinstance(data, dict) and data.get("endpoint") and not {"model", "model_name"} & set(data):
+        return {**data, "model": None}
+    return data
+
+
+def chat_model_default(data: Any) -> Any:
+    """Before-validator input of the chat and LLM classes: the default model made visible for
+    the API the object will call (v1's DEFAULT_CHAT_MODEL, or v2's), None with ``endpoint=``."""
+    data = endpoint_without_default_model(data)
+    if not isinstance(data, dict) or {"model", "model_name"} & set(data):
+        return data
+    api = data.get("api_version") or choose_api(_legacy_pair(dict(data)))[0]
+    return {**data, "model": v2_models.DEFAULT_CHAT_MODEL} if api == "v2" else data
+
+
+__all__ = ["Api", "QianfanSettings", "chat_model_default", "endpoint_without_default_model"]

@@ -8,11 +8,12 @@ from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import BaseMessage
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
+from cnllm.qianfan.settings import chat_model_default
 from cnllm.qianfan.v2 import models as v2_models
 from cnllm.qianfan.v2 import protocol as v2_protocol
 from cnllm.qianfan.v2.models import V2Model
@@ -47,6 +48,10 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     ``response_metadata`` carries ``api``, Qianfan's moderation ``flag`` and ``search_results``.
     """
 
+    model: str | None = Field(default=models.DEFAULT_CHAT_MODEL, alias="model_name")
+    """A v2 model id or deployed service's API name (v1 names map to v2 ids); on v1 a table
+    name, case-insensitive. Default: the API's (v2 ``ernie-4.5-turbo-128k``, v1
+    ``ERNIE-Lite-8K``); None with ``endpoint=`` unless given."""
     top_p: float | None = None
     top_k: int | None = None
     """v1 only."""
@@ -57,6 +62,11 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     logprobs: bool | None = None
     """v1 only."""
     top_logprobs: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_model(cls, data: Any) -> Any:
+        return chat_model_default(data)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
+from cnllm.qianfan.settings import chat_model_default
 from cnllm.qianfan.v2 import models as v2_models
 from cnllm.qianfan.v2 import protocol as v2_protocol
 from cnllm.types import ChatDelta, ChatResult, CompletionRequest
@@ -34,11 +35,19 @@ class QianfanLLM(QianfanSettings, CnLLM):
     does. Usage is in ``generation_info["usage_metadata"]`` and ``llm_output["token_usage"]``.
     """
 
+    model: str | None = Field(default=models.DEFAULT_CHAT_MODEL, alias="model_name")
+    """Qianfan model name (default ``cnllm.qianfan.models.DEFAULT_CHAT_MODEL``); None with
+    ``endpoint=`` unless given."""
     top_p: float | None = None
     top_k: int | None = None
     """v1 only."""
     penalty_score: float | None = None
     user_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_model(cls, data: Any) -> Any:
+        return chat_model_default(data)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -19,7 +19,7 @@ from typing_extensions import Self
 
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
-from cnllm.qianfan.settings import QianfanSettings
+from cnllm.qianfan.settings import QianfanSettings, chat_model_default
 from cnllm.qianfan.v2 import models as v2_models
 from cnllm.qianfan.v2 import protocol as v2_protocol
 from cnllm.qianfan.v2.models import V2Model
@@ -51,11 +51,20 @@ class Qianfan(QianfanSettings, CnLLM):
             Settings.llm = Qianfan(model="ernie-4.5-turbo-128k")  # QIANFAN_API_KEY=bce-v3/…
     """
 
-    model: str | None = Field(default=None, description="Qianfan model id (v1 names map to v2).")
+    model: str | None = Field(
+        default=models.DEFAULT_CHAT_MODEL,
+        description="A v2 model id (v1 names map) or service API name; v1: a table name. "
+        "Default: the API's; None with endpoint= unless given.",
+    )
     top_p: float | None = None
     top_k: int | None = None
     penalty_score: float | None = None
     user_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_model(cls, data: Any) -> Any:
+        return chat_model_default(data)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -191,8 +191,13 @@ def with_cache(reply: Reply, body: dict[str, Any]) -> Reply:
 
 
 def _answer(body: dict[str, Any], messages: list[dict[str, Any]], question: str) -> str:
+    """JSON when asked for; else the shared answer, showing the persona (system prompt) and
+    the earlier turn as every emulated vendor does."""
     system = _text(messages[0].get("content")) if messages[0].get("role") == "system" else ""
-    return _json_answer(body, messages, question) or text.answer(question, system)
+    turns = [(str(m.get("role")), _text(m.get("content"))) for m in messages]
+    earlier = text.previous_user(turns)
+    plain = text.answer(question, system, persona=system, earlier=earlier)
+    return _json_answer(body, messages, question) or plain
 
 
 def _json_answer(body: dict[str, Any], messages: list[dict[str, Any]], words: str) -> str | None:

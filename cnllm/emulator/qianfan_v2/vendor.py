@@ -1,11 +1,12 @@
 """The Qianfan v2 handler (qianfan-v2.md): ``/v2/chat/completions``, ``/v2/completions``,
 ``/v2/embeddings``, ``/v2/models`` behind a bearer key, and IAM's ``/v1/BCE-BEARER/token``.
 
-Keys: any ``bce-v3/ALTAK…/…`` key is accepted, unless ``qianfan_api_key`` is configured (then
+Keys: any ``bce-v3/…/…`` key is accepted, unless ``qianfan_api_key`` is configured (then
 only it) or the emulator is strict (then only it or a minted token). Minted tokens expire with
 ``expire_tokens()`` and then get v2's ``invalid_iam_token``, like a wrong key. Option
 ``qianfan_appid`` makes the ``appid`` header required; ``qianfan_v2_services`` lists the API
-names of "deployed services" (model ids the table does not know) that the server accepts.
+names of "deployed services" (model ids the table does not know) that the server accepts;
+outside strict mode v1 table names are served too (as if redeployed on v2).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from . import replies, validate
 from .validate import JSON_TYPE, error
 
 STREAM_TYPE = "text/event-stream; charset=utf-8"
-API_KEY = re.compile(r"bce-v3/ALTAK[A-Z]*-[A-Za-z0-9]+/[0-9a-fA-F*]+")
+API_KEY = re.compile(r"bce-v3/[^/\s]+/[^/\s]+")  # any key of that form, unless strict
 SERVICES = ("my-deployed-service", "my-cerebras-service", "my-embedding-service")
 MIN_LIFETIME, MAX_LIFETIME, DEFAULT_LIFETIME = 300, 2592000, 1800
 RATE_LIMITS = {"Requests": 300, "Input-Tokens": 300000, "Output-Tokens": 60000}
@@ -270,11 +271,19 @@ class QianfanV2Vendor(Vendor):
         if not isinstance(name, str) or not name:
             return error(400, "invalid_model", "model is empty")
         known = models.v2_id(name)
-        if known == name or name in self._services():
+        if known == name or name in self._services() or self._lenient_v1_name(name):
             return models.resolve(kind, name)
         return error(
             401, "invalid_model", "The model does not exist or you do not have access to it."
         )
+
+    def _lenient_v1_name(self, name: str) -> bool:
+        """Outside strict mode a v1 table name (Qianfan-Chinese-Llama-2-13B…) is served as if
+        it were redeployed on v2 under that name, so v1-era snippets keep running; the real v2
+        (and the strict emulator) answers invalid_model, and the client warns before sending."""
+        from cnllm.qianfan import models as v1_models
+
+        return not self.config.strict and v1_models.lookup(name) is not None
 
     def _body(
         self, request: Request, kind: models.Kind
