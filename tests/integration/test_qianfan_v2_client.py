@@ -211,3 +211,16 @@ def test_concurrent_first_calls_mint_one_token(emulator: Emulator) -> None:
     assert not failures
     assert emulator.stats.token_requests == 1
     assert emulator.stats.requests["/v2/chat/completions"] == 12
+
+
+def test_a_dead_iam_host_costs_one_retry_budget(emulator: Emulator) -> None:
+    emulator.inject(
+        Fault("http", status=503, retry_after="0", path_contains="/BCE-BEARER", times=9)
+    )
+    minted = MintedBearer("iam-ak", "iam-sk", iam_base_url=emulator.base_url)
+    with pytest.raises(errors.ServerError):
+        client(emulator, minted, max_retries=2).chat("ernie-4.5-turbo-128k", ask("hi"))
+    # max_retries + 1 requests in all (the mint's retries spend the call's budget), not the
+    # 3 x 3 of a mint retried inside a call that is retried too
+    assert emulator.stats.faults_applied == 3
+    assert "/v2/chat/completions" not in emulator.stats.requests

@@ -25,11 +25,8 @@ from urllib.parse import urlsplit
 
 from cnllm import errors
 from cnllm.qianfan import signer
-from cnllm.retry import RetryPolicy
+from cnllm.retry import RetryBudget, RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
-
-# The client skeleton's per-call retry budget (cnllm.retry.RetryBudget once it lands).
-RetryBudget = Any
 
 VENDOR = "qianfan"
 DEFAULT_IAM_BASE_URL = "https://iam.bj.baidubce.com"

@@ -1,15 +1,16 @@
 """The Qianfan v2 client: the OpenAI-compatible client with the v2 dialect and a renewable auth.
 
 Until the client skeleton gives ``OpenAICompatClient`` an ``auth=`` of its own, this subclass
-prepares every attempt with a ``cnllm.auth.Auth`` and renews a stale minted token once (a
-stream only if nothing was delivered yet: a partial answer cannot be replayed).
+prepares every attempt with the auth and renews a stale minted token once (a stream only if
+nothing was delivered yet: a partial answer cannot be replayed). Every request of one call —
+the token mint, the retries, the renewal — spends one ``RetryBudget``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from cnllm import errors
 from cnllm.auth import Auth
@@ -18,6 +19,7 @@ from cnllm.openai_compat.client import OpenAICompatClient
 from cnllm.openai_compat.protocol import ModelCard, StreamParser
 from cnllm.qianfan.v2 import models
 from cnllm.qianfan.v2.protocol import DEFAULT_BASE_URL, QianfanV2Protocol, rate_limits
+from cnllm.retry import RetryBudget
 from cnllm.transport import HttpRequest, HttpResponse
 from cnllm.types import (
     ChatDelta,
@@ -29,10 +31,22 @@ from cnllm.types import (
 )
 
 
+class BudgetedAuth(Auth, Protocol):
+    """The skeleton's Auth contract: ``authorize`` is given the call's retry budget."""
+
+    def authorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]: ...
+
+    async def aauthorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]: ...
+
+
 class QianfanV2Client(OpenAICompatClient):
     def __init__(
         self,
-        auth: Auth,
+        auth: BudgetedAuth,
         *,
         base_url: str | None = None,
         timeout: float | None = None,
@@ -58,32 +72,32 @@ class QianfanV2Client(OpenAICompatClient):
         return True
 
     def _send(self, request: HttpRequest) -> HttpResponse:
-        used: list[str | None] = [None]
+        budget, used = RetryBudget(self.transport.retry), list[str | None]([None])
 
         def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used[0] = self.auth.authorize(attempt)
+            prepared, used[0] = self.auth.authorize(attempt, budget)
             return prepared
 
         try:
-            return self.transport.request(request, prepare)
+            return self.transport.request(request, prepare, budget=budget)
         except errors.CnLLMError as error:
             if not self._renew(error, used[0]):
                 raise
-            return self.transport.request(request, prepare)
+            return self.transport.request(request, prepare, budget=budget)
 
     async def _asend(self, request: HttpRequest) -> HttpResponse:
-        used: list[str | None] = [None]
+        budget, used = RetryBudget(self.transport.retry), list[str | None]([None])
 
         async def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used[0] = await self.auth.aauthorize(attempt)
+            prepared, used[0] = await self.auth.aauthorize(attempt, budget)
             return prepared
 
         try:
-            return await self.transport.arequest(request, prepare)
+            return await self.transport.arequest(request, prepare, budget=budget)
         except errors.CnLLMError as error:
             if not self._renew(error, used[0]):
                 raise
-            return await self.transport.arequest(request, prepare)
+            return await self.transport.arequest(request, prepare, budget=budget)
 
     def _post(self, path: str, body: dict[str, Any]) -> HttpResponse:
         return self._send(self._request("POST", path, body))
@@ -94,17 +108,19 @@ class QianfanV2Client(OpenAICompatClient):
     def _stream(
         self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
     ) -> Iterator[ChatDelta]:
-        request = self._request("POST", path, body)
+        request, budget = self._request("POST", path, body), RetryBudget(self.transport.retry)
         for renewed in (False, True):
             used: list[str | None] = [None]
 
             def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
-                prepared, used[0] = self.auth.authorize(attempt)
+                prepared, used[0] = self.auth.authorize(attempt, budget)
                 return prepared
 
             delivered = False
             try:
-                for delta in self.transport.stream_items(request, parser_for, prepare):
+                for delta in self.transport.stream_items(
+                    request, parser_for, prepare, budget=budget
+                ):
                     delivered = True
                     yield delta
                 return
@@ -115,17 +131,19 @@ class QianfanV2Client(OpenAICompatClient):
     async def _astream(
         self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
     ) -> AsyncIterator[ChatDelta]:
-        request = self._request("POST", path, body)
+        request, budget = self._request("POST", path, body), RetryBudget(self.transport.retry)
         for renewed in (False, True):
             used: list[str | None] = [None]
 
             async def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
-                prepared, used[0] = await self.auth.aauthorize(attempt)
+                prepared, used[0] = await self.auth.aauthorize(attempt, budget)
                 return prepared
 
             delivered = False
             try:
-                async for delta in self.transport.astream_items(request, parser_for, prepare):
+                async for delta in self.transport.astream_items(
+                    request, parser_for, prepare, budget=budget
+                ):
                     delivered = True
                     yield delta
                 return
