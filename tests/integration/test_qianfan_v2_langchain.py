@@ -215,7 +215,7 @@ def test_a_bad_key_is_a_langchain_authentication_error(v2_env: Emulator) -> None
     from langchain_core.exceptions import ModelAuthenticationError  # type: ignore[attr-defined]
 
     with pytest.raises(ModelAuthenticationError) as caught:
-        ChatQianfan(api_key="bce-v3/ALTAK-x/not-hex!").invoke("你好")
+        ChatQianfan(api_key="24.an-old-oauth-access-token").invoke("你好")
     assert "QIANFAN_API_KEY" in str(caught.value)
 
 
