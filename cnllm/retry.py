@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 import random
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryBudget", "RetryPolicy", "parse_retry_after"]
 
 _DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
@@ -51,6 +52,25 @@ class RetryPolicy:
 
     def should_retry(self, retry_number: int) -> bool:
         return retry_number <= self.max_retries
+
+
+class RetryBudget:
+    """The retries one logical call may still spend, across every request it makes (a token
+    fetch, the call, a stream replay): a dead dependency costs max_retries + 1 requests in
+    all, never a product of nested retry loops."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.used = 0
+        self._lock = threading.Lock()  # a call's token fetch may run in another thread
+
+    def take(self) -> bool:
+        """True (and counted) if a retry remains."""
+        with self._lock:
+            if not self.policy.should_retry(self.used + 1):
+                return False
+            self.used += 1
+            return True
 
 
 def _doubled(seconds: float, times: int) -> float:

@@ -21,11 +21,12 @@ from typing import Any, Protocol, TypeVar
 import certifi
 import httpx
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from cnllm import errors
 from cnllm.errors import redact
-from cnllm.retry import RetryPolicy, parse_retry_after
+from cnllm.retry import RetryBudget, RetryPolicy, parse_retry_after
 from cnllm.sse import ServerSentEvent, SSEDecoder
 
 logger = logging.getLogger("cnllm")
@@ -226,16 +227,33 @@ class Transport:
 
     # -- sync ---------------------------------------------------------------------------------
 
-    def request(self, request: HttpRequest, prepare: Prepare = _no_prepare) -> HttpResponse:
-        """Send, retrying transient failures; returns a successful response or raises."""
-        response: HttpResponse = self._with_retries(lambda: self._send_once(prepare(request)))
+    def request(
+        self,
+        request: HttpRequest,
+        prepare: Prepare = _no_prepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> HttpResponse:
+        """Send, retrying transient failures; returns a successful response or raises.
+
+        ``budget``: the retries of the whole logical call (shared with its token fetch);
+        ``idempotent=False`` (a request that creates something): retried only when the
+        failure proves the server never acted on it (see ``_never_acted``)."""
+        response: HttpResponse = self._with_retries(
+            lambda: self._send_once(prepare(request)), budget, idempotent
+        )
         return response
 
     def stream(
-        self, request: HttpRequest, prepare: Prepare = _no_prepare
+        self,
+        request: HttpRequest,
+        prepare: Prepare = _no_prepare,
+        *,
+        budget: RetryBudget | None = None,
     ) -> Iterator[ServerSentEvent]:
         """Open a stream (retried until it starts), then yield its events as they arrive."""
-        response = self._with_retries(lambda: self._open_stream(prepare(request)))
+        response = self._with_retries(lambda: self._open_stream(prepare(request)), budget)
         return self._read_events(response)
 
     def stream_items(
@@ -243,15 +261,17 @@ class Transport:
         request: HttpRequest,
         new_parser: Callable[[], EventParser[T]],
         prepare: Prepare = _no_prepare,
+        *,
+        budget: RetryBudget | None = None,
     ) -> Iterator[T]:
         """Parsed items of a stream. A transient failure after the stream opened but before
         any item reached the caller (an error event, a break) replays the request under the
-        same retry policy; once an item was delivered, a failure is raised, never hidden."""
-        failures = 0
+        same retry budget; once an item was delivered, a failure is raised, never hidden."""
+        budget = budget or RetryBudget(self.retry)
         while True:
             parser, opened, delivered = new_parser(), False, False
             try:
-                for event in self.stream(request, prepare):
+                for event in self.stream(request, prepare, budget=budget):
                     opened = True
                     item = parser.feed(event)
                     if item is not None:
@@ -262,27 +282,35 @@ class Transport:
                     yield last
                 return
             except errors.CnLLMError as error:
-                failures += 1
-                if delivered or not self._replayable(error, opened, failures):
+                if delivered or not self._replayable(error, opened, budget):
                     raise
-                self._sleep(self._backoff(error, failures))
+                self._sleep(self._backoff(error, budget.used))
 
-    def _replayable(self, error: errors.CnLLMError, opened: bool, failures: int) -> bool:
+    @staticmethod
+    def _replayable(error: errors.CnLLMError, opened: bool, budget: RetryBudget) -> bool:
         # A stream that failed to open was already retried by stream(); only what failed
         # after it opened is replayed here.
         opened = opened or isinstance(error, errors.StreamInterruptedError)
-        return opened and error.retryable and self.retry.should_retry(failures)
+        return opened and error.retryable and budget.take()
 
-    def _with_retries(self, attempt: Callable[[], Any]) -> Any:
-        retry_number = 0
+    @staticmethod
+    def _may_retry(error: errors.CnLLMError, idempotent: bool) -> bool:
+        return error.retryable and (idempotent or _never_acted(error))
+
+    def _with_retries(
+        self,
+        attempt: Callable[[], Any],
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> Any:
+        budget = budget or RetryBudget(self.retry)
         while True:
             try:
                 return attempt()
             except errors.CnLLMError as error:
-                retry_number += 1
-                if not (error.retryable and self.retry.should_retry(retry_number)):
+                if not (self._may_retry(error, idempotent) and budget.take()):
                     raise
-                self._sleep(self._backoff(error, retry_number))
+                self._sleep(self._backoff(error, budget.used))
 
     def _backoff(self, error: errors.CnLLMError, retry_number: int) -> float:
         delay = self.retry.backoff(retry_number, error.retry_after)
@@ -351,21 +379,30 @@ class Transport:
     # -- async --------------------------------------------------------------------------------
 
     async def arequest(
-        self, request: HttpRequest, prepare: AsyncPrepare = _no_aprepare
+        self,
+        request: HttpRequest,
+        prepare: AsyncPrepare = _no_aprepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
     ) -> HttpResponse:
         async def attempt() -> HttpResponse:
             return await self._asend_once(await prepare(request))
 
-        result: HttpResponse = await self._awith_retries(attempt)
+        result: HttpResponse = await self._awith_retries(attempt, budget, idempotent)
         return result
 
     async def astream(
-        self, request: HttpRequest, prepare: AsyncPrepare = _no_aprepare
+        self,
+        request: HttpRequest,
+        prepare: AsyncPrepare = _no_aprepare,
+        *,
+        budget: RetryBudget | None = None,
     ) -> AsyncIterator[ServerSentEvent]:
         async def attempt() -> Any:
             return await self._aopen_stream(await prepare(request))
 
-        opened = await self._awith_retries(attempt)
+        opened = await self._awith_retries(attempt, budget)
         if isinstance(opened, _SingleBodyStream):
             yield opened.as_event()
             return
@@ -388,13 +425,15 @@ class Transport:
         request: HttpRequest,
         new_parser: Callable[[], EventParser[T]],
         prepare: AsyncPrepare = _no_aprepare,
+        *,
+        budget: RetryBudget | None = None,
     ) -> AsyncIterator[T]:
         """The async twin of ``stream_items``."""
-        failures = 0
+        budget = budget or RetryBudget(self.retry)
         while True:
             parser, opened, delivered = new_parser(), False, False
             try:
-                async for event in self.astream(request, prepare):
+                async for event in self.astream(request, prepare, budget=budget):
                     opened = True
                     item = parser.feed(event)
                     if item is not None:
@@ -405,21 +444,24 @@ class Transport:
                     yield last
                 return
             except errors.CnLLMError as error:
-                failures += 1
-                if delivered or not self._replayable(error, opened, failures):
+                if delivered or not self._replayable(error, opened, budget):
                     raise
-                await asyncio.sleep(self._backoff(error, failures))
+                await asyncio.sleep(self._backoff(error, budget.used))
 
-    async def _awith_retries(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
-        retry_number = 0
+    async def _awith_retries(
+        self,
+        attempt: Callable[[], Awaitable[Any]],
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> Any:
+        budget = budget or RetryBudget(self.retry)
         while True:
             try:
                 return await attempt()
             except errors.CnLLMError as error:
-                retry_number += 1
-                if not (error.retryable and self.retry.should_retry(retry_number)):
+                if not (self._may_retry(error, idempotent) and budget.take()):
                     raise
-                await asyncio.sleep(self._backoff(error, retry_number))
+                await asyncio.sleep(self._backoff(error, budget.used))
 
     @staticmethod
     def _httpx_request(client: httpx.AsyncClient, request: HttpRequest) -> httpx.Request:
@@ -486,7 +528,31 @@ class Transport:
     def _transport_error(self, exc: Exception) -> errors.CnLLMError:
         timed_out = isinstance(exc, (requests.Timeout, httpx.TimeoutException))
         cls: type[errors.CnLLMError] = errors.TimeoutError if timed_out else errors.ConnectionError
-        return cls(f"{type(exc).__name__}: {exc}", vendor=self.vendor)
+        error = cls(f"{type(exc).__name__}: {exc}", vendor=self.vendor)
+        error.unsent = _not_connected(exc)  # type: ignore[attr-defined]
+        return error
+
+
+# Answers by which a server says it did not take the request on (too busy, throttled).
+_REFUSED_STATUSES = frozenset({429, 503})
+
+
+def _not_connected(exc: Exception) -> bool:
+    """True if no connection was made, so no byte of the request reached the server."""
+    if isinstance(exc, (requests.ConnectTimeout, httpx.ConnectError, httpx.ConnectTimeout)):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
+
+
+def _never_acted(error: errors.CnLLMError) -> bool:
+    """The failure proves the server did not act: refused connection, or a 429/503 answer.
+    A read timeout or a 500 after the body was sent may have created the thing already."""
+    if getattr(error, "unsent", False):
+        return True
+    return getattr(error, "status_code", None) in _REFUSED_STATUSES
 
 
 class _LoopClients:

@@ -63,8 +63,12 @@ def request(settings: Settings, path: str, body: dict[str, Any], *, stream: bool
     return HttpRequest("POST", f"{settings.base_url.rstrip('/')}{path}", json=body, headers=headers)
 
 
+def auth_headers(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
 def authorize(request: HttpRequest, api_key: str) -> HttpRequest:
-    return request.with_auth(headers={"Authorization": f"Bearer {api_key}"})
+    return request.with_auth(headers=auth_headers(api_key))
 
 
 # -- errors (§5) -----------------------------------------------------------------------------------

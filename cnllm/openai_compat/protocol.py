@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cnllm import errors
+from cnllm.embedding import by_index
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpResponse
 from cnllm.types import (
@@ -523,10 +524,15 @@ def parse_embeddings(
         raise errors.ProtocolError(
             f"the server returned {count} embeddings for {expected} texts", vendor=vendor
         )
-    if all(isinstance(item, Mapping) and "index" in item for item in items):
-        items = sorted(items, key=lambda item: int(item["index"]))
+    vectors = by_index(
+        items,
+        expected,
+        key="index",
+        vendor=vendor,
+        vector=lambda item: _decode_vector(item.get("embedding"), vendor),
+    )
     return EmbeddingResult(
-        vectors=[_decode_vector(item.get("embedding"), vendor) for item in items],
+        vectors=vectors,
         model=str(body.get("model") or model),
         usage=parse_usage(body.get("usage")),
     )

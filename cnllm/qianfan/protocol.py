@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cnllm import errors
+from cnllm.embedding import by_index
 from cnllm.qianfan.models import ModelInfo
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpRequest, HttpResponse
@@ -643,15 +644,17 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
             f"{expected} texts",
             vendor=VENDOR,
         )
-    ordered = (
-        sorted(data, key=lambda item: item.get("index", 0))
-        if all("index" in item for item in data)
-        else data
+    vectors = by_index(
+        data,
+        expected,
+        key="index",
+        vendor=VENDOR,
+        vector=lambda item: [float(x) for x in item["embedding"]],
     )
     usage = body.get("usage") or {}
     prompt = usage.get("prompt_tokens")
     return EmbeddingResult(
-        vectors=[[float(x) for x in item["embedding"]] for item in ordered],
+        vectors=vectors,
         model=info.name,
         usage=Usage(int(prompt), 0, int(usage.get("total_tokens", prompt)))
         if prompt is not None
