@@ -40,6 +40,7 @@ class DashScopeEmbedding(DashScopeSettings, CnEmbedding):
             texts,
             text_type="query" if query else "document",
             dimension=self.dimension,
+            concurrency=self.max_concurrency,
         )
         return [vector for result in results for vector in result.vectors]
 

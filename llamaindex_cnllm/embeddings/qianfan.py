@@ -47,7 +47,9 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
         return models.resolve("embeddings", self.model_name, self.endpoint)
 
     def _embed(self, texts: list[str], *, query: bool) -> list[list[float]]:
-        results = self.client.embed(self._info(), texts, user_id=self.user_id)
+        results = self.client.embed(
+            self._info(), texts, user_id=self.user_id, concurrency=self.max_concurrency
+        )
         return [vector for result in results for vector in result.vectors]
 
     async def _aembed(self, texts: list[str], *, query: bool) -> list[list[float]]:
