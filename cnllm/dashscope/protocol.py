@@ -162,7 +162,10 @@ def check_response(response: HttpResponse) -> None:
             for event in iter_sse([response.content]):
                 error_in_body(_loads(event.data), status=response.status, request_id=request_id)
         return
-    body = _loads(response.content)
+    try:
+        body = response.json()  # parsed once: the embeddings/result parser reads it again
+    except errors.ProtocolError:
+        body = None  # not JSON: the transport classifies by status, the parser complains
     error_in_body(body, status=response.status, request_id=request_id)
 
 
@@ -682,7 +685,7 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
             raise errors.ProtocolError(
                 f"DashScope returned text_index {index!r} for {expected} texts", vendor=VENDOR
             )
-        vectors[index] = [float(x) for x in item["embedding"]]
+        vectors[index] = list(map(float, item["embedding"]))
     missing = [index for index, vector in enumerate(vectors) if vector is None]
     if missing:
         raise errors.ProtocolError(

@@ -503,7 +503,7 @@ def _decode_vector(raw: Any, vendor: str) -> list[float]:
         packed = base64.b64decode(raw)
         return list(struct.unpack(f"<{len(packed) // 4}f", packed))
     if isinstance(raw, list):
-        return [float(value) for value in raw]
+        return list(map(float, raw))
     raise errors.ProtocolError(
         f"an embedding is neither a list nor base64: {raw!r:.100}", vendor=vendor
     )

@@ -649,7 +649,7 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
         expected,
         key="index",
         vendor=VENDOR,
-        vector=lambda item: [float(x) for x in item["embedding"]],
+        vector=lambda item: list(map(float, item["embedding"])),
     )
     usage = body.get("usage") or {}
     prompt = usage.get("prompt_tokens")
