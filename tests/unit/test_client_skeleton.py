@@ -308,3 +308,57 @@ def test_a_used_qianfan_authorizer_deep_copies_and_pickles() -> None:
     for twin in (copy.deepcopy(auth), pickle.loads(pickle.dumps(auth))):
         assert twin.token() == "tok"  # the process's cache, shared; no request made
         assert twin.is_stale(STALE) and not twin.is_stale(errors.ServerError("x", vendor="q"))
+
+
+# -- an OpenAI-compatible dialect with a minted, renewable token ----------------------------------
+
+
+class MintedToken:
+    """A bearer token minted per generation; 401 means it expired (Qianfan v2 style)."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    @property
+    def can_refresh(self) -> bool:
+        return True
+
+    def authorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
+        token = f"bce-v3/{self.generation}"
+        return request.with_auth(headers={"Authorization": f"Bearer {token}"}), token
+
+    async def aauthorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
+        return self.authorize(request, budget)
+
+    def is_stale(self, error: errors.CnLLMError) -> bool:
+        return isinstance(error, errors.AuthenticationError)
+
+    def invalidate(self, token: str | None) -> None:
+        self.generation += 1
+
+
+def test_an_openai_compatible_client_takes_an_auth_and_default_headers() -> None:
+    from cnllm.openai_compat.client import OpenAICompatClient
+
+    seen: list[dict[str, str]] = []
+    expired = (401, {"Content-Type": "application/json"}, b'{"error": {"message": "expired"}}')
+    models = (200, {"Content-Type": "application/json"}, b'{"object": "list", "data": []}')
+    client = OpenAICompatClient(
+        "http://v2.invalid/v2", auth=MintedToken(), default_headers={"appid": "app-1"}
+    )
+    _, adapter = transport([expired, models], [])
+    client.transport.session.mount("http://", adapter)
+    original = adapter.send
+
+    def spy(request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        seen.append(dict(request.headers))
+        return original(request, **kwargs)
+
+    adapter.send = spy  # type: ignore[method-assign]
+    assert client.list_models() == []
+    assert [h["Authorization"] for h in seen] == ["Bearer bce-v3/0", "Bearer bce-v3/1"]
+    assert all(h["appid"] == "app-1" for h in seen)
