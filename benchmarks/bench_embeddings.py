@@ -324,21 +324,24 @@ def llamaindex_rows(emu: RemoteEmulator, data: list[str], repeats: int) -> list[
             ("KoalaEmbedding", li_ko, koala_post(emu, li_ko.model_name), 16),
         ]
         for name, model, post, batch in cases:
-            rows += measure(
-                f"{name}.get_text_embedding_batch",
-                lambda m=model: m.get_text_embedding_batch(data),
-                post,
-                batch,
-                repeats,
-            )[0]
-            rows += measure(
-                f"{name}.aget_text_embedding_batch",
-                lambda m=model: asyncio.run(m.aget_text_embedding_batch(data)),
-                post,
-                batch,
-                repeats,
-            )[0]
+            sync_call, async_call = _llamaindex_calls(model, data)
+            rows += measure(f"{name}.get_text_embedding_batch", sync_call, post, batch, repeats)[0]
+            rows += measure(f"{name}.aget_text_embedding_batch", async_call, post, batch, repeats)[
+                0
+            ]
     return rows
+
+
+def _llamaindex_calls(
+    model: Any, data: list[str]
+) -> tuple[Callable[[], object], Callable[[], object]]:
+    def sync_call() -> object:
+        return model.get_text_embedding_batch(data)
+
+    def async_call() -> object:
+        return asyncio.run(model.aget_text_embedding_batch(data))
+
+    return sync_call, async_call
 
 
 def main(argv: list[str] | None = None) -> int:

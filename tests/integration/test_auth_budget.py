@@ -46,7 +46,7 @@ def token_requests(emulator: Emulator) -> int:
 
 
 def hello() -> ChatRequest:
-    return ChatRequest([Message("user", "你好")])
+    return ChatRequest((Message("user", "你好"),))
 
 
 def no_sleep(client: QianfanClient) -> QianfanClient:

@@ -158,7 +158,8 @@ def test_a_stream_is_renewed_only_while_nothing_was_delivered() -> None:
 
 async def test_async_stream_renewal() -> None:
     client = skeleton([[STALE], ["a"]])
-    assert [x async for x in client.astream(REQUEST, object)] == ["a"]  # type: ignore[arg-type]
+    stream: AsyncIterator[str] = client.astream(REQUEST, object)  # type: ignore[arg-type]
+    assert [item async for item in stream] == ["a"]
 
 
 # -- the budget and creations --------------------------------------------------------------------
