@@ -29,7 +29,7 @@ from cnllm.types import (
 )
 
 DEFAULT_EMBEDDING_BATCH = 16
-DEFAULT_EMBEDDING_CONCURRENCY = 4
+DEFAULT_EMBEDDING_CONCURRENCY = 8  # as DashScope and Qianfan: ~8x a one-by-one client
 
 
 class OpenAICompatClient:
