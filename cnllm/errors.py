@@ -131,6 +131,15 @@ class StreamInterruptedError(ProtocolError):
     retryable = True
 
 
+class RedirectError(APIError):
+    """The server answered with a redirect. LLM APIs do not redirect, so this is a wrong base
+    URL (or a proxy in the way); it is never followed, so credentials never reach the target."""
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        self.location = location  # the redirect target, query values redacted
+        super().__init__(message, **kwargs)
+
+
 class TimeoutError(CnLLMError):
     """The vendor did not answer in time."""
 
@@ -141,6 +150,11 @@ class ConnectionError(CnLLMError):
     """The vendor could not be reached, or the connection broke."""
 
     retryable = True
+
+
+class ConnectError(ConnectionError):
+    """The connection could not be opened (refused, unresolvable, connect timeout): the
+    request was never sent, so even a non-idempotent request may be retried."""
 
 
 class ConfigurationError(CnLLMError, ValueError):

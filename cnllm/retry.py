@@ -55,22 +55,37 @@ class RetryPolicy:
 
 
 class RetryBudget:
-    """The retries one logical call may still spend, across every request it makes (a token
-    fetch, the call, a stream replay): a dead dependency costs max_retries + 1 requests in
-    all, never a product of nested retry loops."""
+    """The retries one logical call may still spend, across every request it makes.
 
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.policy = policy
+    A call that needs a token first (Qianfan OAuth) passes the same budget to the token fetch
+    and to the call itself, so a dead token endpoint sees at most ``max_retries + 1`` requests
+    per call instead of ``(max_retries + 1)**2``. Thread-safe: one call may span threads.
+    """
+
+    def __init__(self, policy: RetryPolicy | None = None) -> None:
+        self.policy = policy or RetryPolicy()
         self.used = 0
-        self._lock = threading.Lock()  # a call's token fetch may run in another thread
+        self._lock = threading.Lock()
 
-    def take(self) -> bool:
-        """True (and counted) if a retry remains."""
+    @property
+    def remaining(self) -> int:
+        return max(self.policy.max_retries - self.used, 0)
+
+    def take(self) -> int | None:
+        """Spend one retry: its 1-based number (for the backoff), or None if none is left."""
         with self._lock:
             if not self.policy.should_retry(self.used + 1):
-                return False
+                return None
             self.used += 1
-            return True
+            return self.used
+
+    def __repr__(self) -> str:
+        return f"RetryBudget(used={self.used}, max_retries={self.policy.max_retries})"
+
+    def __deepcopy__(self, memo: dict[int, object]) -> RetryBudget:
+        copy = RetryBudget(self.policy)
+        copy.used = self.used
+        return copy
 
 
 def _doubled(seconds: float, times: int) -> float:

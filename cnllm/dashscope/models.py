@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cnllm.errors import ConfigurationError
+from cnllm.types import ModelProfile
 
 Kind = Literal["chat", "embeddings"]
+# Deep thinking (dashscope-current.md §4.1): "hybrid" models switch it with enable_thinking
+# (off by default for the commercial ones, on for open-source Qwen3); "always" cannot be off.
+Thinking = Literal["none", "hybrid", "always"]
 
 VENDOR = "dashscope"
 DEFAULT_CHAT_MODEL = "qwen-turbo"
@@ -39,10 +43,41 @@ class ModelInfo:
     batch_size: int = 25
     dimensions: tuple[int, ...] = ()
     native_dimension: int | None = None  # the vector size without ``dimension``
+    json_schema: bool = False  # ``response_format: {"type": "json_schema", ...}`` (§5)
+    thinking: Thinking = "none"
+    max_output_tokens: int | None = None
+
+    @property
+    def profile(self) -> ModelProfile:
+        """The capabilities both frameworks read (LangChain ``profile``, LlamaIndex
+        ``metadata``, the structured-output strategy)."""
+        return ModelProfile(
+            context_window=self.max_input_tokens,
+            max_output_tokens=self.max_output_tokens,
+            tool_calling=self.tools,
+            # One named function can be forced (§2.2), never while thinking (current §4.4).
+            tool_choice=self.tools and self.thinking != "always",
+            json_mode=self.json_mode,
+            json_schema=self.json_schema,
+            reasoning_output=self.thinking != "none",
+            thinking_optional=self.thinking != "always",
+        )
 
 
-def _qwen(name: str, max_input_tokens: int | None = None) -> ModelInfo:
-    return ModelInfo(name, "chat", tools=True, json_mode=True, max_input_tokens=max_input_tokens)
+def _qwen(name: str, max_input_tokens: int | None = None, thinking: Thinking = "none") -> ModelInfo:
+    return ModelInfo(
+        name,
+        "chat",
+        tools=True,
+        json_mode=True,
+        max_input_tokens=max_input_tokens,
+        thinking=thinking,
+    )
+
+
+def _thinking_only(name: str, tools: bool) -> ModelInfo:
+    # JSON mode is refused while thinking (§4.4), and these cannot stop thinking.
+    return ModelInfo(name, "chat", tools=tools, thinking="always")
 
 
 _V3_DIMENSIONS = (1024, 768, 512, 256, 128, 64)
@@ -51,10 +86,19 @@ _V4_DIMENSIONS = (2048, 1536, *_V3_DIMENSIONS)
 _MODELS: tuple[ModelInfo, ...] = (
     # Seed 002: "limited-time free, must be applied for", at most 4096 tokens, no metering.
     ModelInfo(CHATYUAN, "chat", prompt_only=True, metered=False, max_input_tokens=4096),
-    _qwen("qwen-turbo"),
-    _qwen("qwen-plus"),
-    _qwen("qwen-max"),
+    # qwen-turbo/-plus are Qwen3-generation hybrids, thinking off by default (§4.1); the
+    # qwen-plus input limit is the one its error text names, qwen-max's LiteLLM's catalogue's.
+    _qwen("qwen-turbo", thinking="hybrid"),
+    _qwen("qwen-plus", 129024, thinking="hybrid"),
+    _qwen("qwen-max", 30720),
     _qwen("qwen-long"),
+    # Open-source Qwen3: hybrid, thinking on by default and then streaming-only (§4.2).
+    _qwen("qwen3-235b-a22b", thinking="hybrid"),
+    _qwen("qwen3-32b", thinking="hybrid"),
+    _qwen("qwen3-8b", thinking="hybrid"),
+    # Thinking-only (§4.1): QwQ calls tools; DeepSeek-R1 on DashScope does not [unverified].
+    _thinking_only("qwq-plus", tools=True),
+    _thinking_only("deepseek-r1", tools=False),
     # Batch caps: 25 for v1/v2 and 10 for v3/v4 (langchain-community, reference §4/§8.3).
     # Native sizes are the vendor's published ones (1536 for v1/v2, 1024 by default later).
     ModelInfo("text-embedding-v1", "embeddings", batch_size=25, native_dimension=1536),
@@ -113,6 +157,15 @@ def resolve(kind: Kind, model: str | None) -> ModelInfo:
         )
     if "embedding" in name.lower():
         raise ConfigurationError(f"{name} is an embedding model, not a chat model", vendor=VENDOR)
-    if name.lower().startswith("qwen"):
+    lowered = name.lower()
+    if lowered.startswith("qwq") or "thinking" in lowered:
+        return _thinking_only(name, tools=True)
+    if lowered.startswith("qwen3"):
+        return _qwen(name, thinking="hybrid")
+    if lowered.startswith("qwen"):
         return _qwen(name)
-    return ModelInfo(name, "chat")
+    return ModelInfo(name, "chat")  # the conservative profile: nothing claimed
+
+
+def profile(model: str | None) -> ModelProfile:
+    return resolve("chat", model).profile

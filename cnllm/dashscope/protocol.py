@@ -15,6 +15,7 @@ from typing import Any
 from cnllm import errors
 from cnllm.dashscope import chatyuan
 from cnllm.dashscope.models import VENDOR, ModelInfo
+from cnllm.openai_compat.protocol import detail_tokens
 from cnllm.sse import ServerSentEvent, iter_sse
 from cnllm.transport import HttpRequest, HttpResponse
 from cnllm.types import (
@@ -258,8 +259,61 @@ def _sampling(params: GenerationParams) -> dict[str, Any]:
         "stop": list(params.stop) if params.stop else None,
         "logprobs": params.logprobs,
         "top_logprobs": params.top_logprobs,
+        "enable_thinking": params.enable_thinking,
+        "thinking_budget": params.thinking_budget,
     }
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def thinking_on(info: ModelInfo, params: GenerationParams) -> bool:
+    """Whether the call surely thinks: a thinking-only model, or the switch turned on."""
+    return info.thinking == "always" or (
+        info.thinking == "hybrid" and params.enable_thinking is True
+    )
+
+
+def _check_thinking(info: ModelInfo, request: ChatRequest) -> None:
+    """DashScope's documented refusals while thinking (dashscope-current.md §4.4), caught here
+    rather than as a 400: no forced tool_choice, no JSON mode or schema."""
+    if not thinking_on(info, request.params):
+        return
+    why = (
+        f"{info.name} always thinks"
+        if info.thinking == "always"
+        else "enable_thinking is on; set enable_thinking=False for it"
+    )
+    if request.tools and request.tool_choice not in (None, "auto", "none"):
+        raise errors.ValidationError(
+            "tool_choice",
+            f"{request.tool_choice!r}: DashScope refuses a forced tool_choice in thinking mode "
+            f"({why}); use 'auto' or 'none'",
+            vendor=VENDOR,
+        )
+    if request.json_mode or request.json_schema is not None:
+        raise errors.ValidationError(
+            "response_format",
+            f"DashScope refuses JSON output in thinking mode ({why})",
+            vendor=VENDOR,
+        )
+
+
+def _response_format(info: ModelInfo, request: ChatRequest) -> dict[str, Any] | None:
+    """JSON schema (§5; ``strict`` inside ``json_schema``, the conservative place), or JSON mode."""
+    if request.json_schema is not None:
+        if not info.json_schema:
+            raise errors.ValidationError(
+                "json_schema",
+                f"{info.name} has no JSON-schema output on DashScope; use JSON mode or tools",
+                vendor=VENDOR,
+            )
+        spec = request.json_schema
+        inner = {
+            key: spec[key] for key in ("name", "schema", "strict") if spec.get(key) is not None
+        }
+        return {"type": "json_schema", "json_schema": inner}
+    if request.json_mode and info.json_mode:
+        return {"type": "json_object"}
+    return None
 
 
 def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str, Any]]:
@@ -288,6 +342,8 @@ def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str
 
 
 def _assistant(message: Message, names: dict[str, str]) -> dict[str, Any]:
+    # An earlier turn's reasoning is not sent back: the native service drops it for its
+    # reasoning models and resending re-bills it (dashscope-current.md §4.5).
     turn: dict[str, Any] = {"role": "assistant", "content": message.text}
     if message.tool_calls:
         names.update({call.id: call.name for call in message.tool_calls})
@@ -385,10 +441,12 @@ def chat_body(info: ModelInfo, request: ChatRequest, *, stream: bool) -> dict[st
             **_stream_parameters(stream),
         }
         return _envelope(info, {"prompt": prompt}, parameters)
+    _check_thinking(info, request)
     parameters = {"result_format": "message", **_sampling(request.params)}
     parameters.update(_tool_fields(info, request))
-    if request.json_mode and info.json_mode:
-        parameters["response_format"] = {"type": "json_object"}
+    response_format = _response_format(info, request)
+    if response_format is not None:
+        parameters["response_format"] = response_format
     parameters.update(request.params.extra)
     parameters.update(_stream_parameters(stream))
     return _envelope(info, {"messages": wire_messages(request.messages, info)}, parameters)
@@ -467,7 +525,30 @@ def _usage(body: dict[str, Any], info: ModelInfo) -> Usage | None:
     if "input_tokens" not in usage or "output_tokens" not in usage:
         return None
     prompt, completion = int(usage["input_tokens"]), int(usage["output_tokens"])
-    return Usage(prompt, completion, int(usage.get("total_tokens", prompt + completion)))
+    # Native names: prompt_tokens_details.cached_tokens, output_tokens_details.reasoning_tokens
+    # (compatible-mode names also seen on native bodies: input_tokens_details and
+    # completion_tokens_details), reported only when relevant (§2.6).
+    cached = _first_detail(
+        usage, ("prompt_tokens_details", "input_tokens_details"), "cached_tokens"
+    )
+    reasoning = _first_detail(
+        usage, ("output_tokens_details", "completion_tokens_details"), "reasoning_tokens"
+    )
+    return Usage(
+        prompt,
+        completion,
+        int(usage.get("total_tokens", prompt + completion)),
+        cached_input_tokens=cached,
+        reasoning_tokens=reasoning,
+    )
+
+
+def _first_detail(usage: dict[str, Any], groups: tuple[str, ...], key: str) -> int | None:
+    for group in groups:
+        value = detail_tokens(usage, group, key)
+        if value is not None:
+            return value
+    return None
 
 
 def _finish_reason(value: Any) -> str | None:
@@ -494,6 +575,7 @@ class _Output:
     has_finish_field: bool
     tool_calls: list[dict[str, Any]]
     metadata: dict[str, Any]
+    reasoning: str = ""  # message.reasoning_content: the whole, or a stream's increment
 
 
 def _output(body: dict[str, Any]) -> _Output:
@@ -509,14 +591,13 @@ def _output(body: dict[str, Any]) -> _Output:
     if isinstance(choices, list) and choices:
         choice = choices[0]
         message = choice.get("message") or {}
-        if message.get("reasoning_content"):
-            metadata["reasoning_content"] = message["reasoning_content"]
         return _Output(
             _content(message.get("content")),
             _finish_reason(choice.get("finish_reason")),
             "finish_reason" in choice,
             list(message.get("tool_calls") or []),
             metadata,
+            _content(message.get("reasoning_content")),
         )
     if "text" in output:
         return _Output(
@@ -568,6 +649,7 @@ def parse_result(body: Any, info: ModelInfo) -> ChatResult:
         request_id=body.get("request_id"),
         metadata=_metadata(body, output, info),
         raw=body,
+        reasoning=output.reasoning,
     )
 
 
@@ -587,7 +669,6 @@ class StreamParser:
         self._calls: dict[int, dict[str, str]] = {}
         self._unescaper = chatyuan.Unescaper() if info.prompt_only else None
         self._request_id: str | None = None
-        self._reasoning: list[str] = []
 
     def feed(self, event: ServerSentEvent) -> ChatDelta | None:
         if self.finished or not event.data.strip():
@@ -605,11 +686,16 @@ class StreamParser:
         output = _output(body)
         self._finish_field_seen = self._finish_field_seen or output.has_finish_field
         self._collect_calls(output.tool_calls)
-        self._reasoning.append(output.metadata.get("reasoning_content", ""))
         final = output.finish_reason is not None
         text = self._unescaper.feed(output.text) if self._unescaper else output.text
         if not final:
-            return ChatDelta(text=text, model=self.info.name, request_id=self._request_id)
+            # Thinking comes first, as its own increments: handed on as it arrives.
+            return ChatDelta(
+                text=text,
+                model=self.info.name,
+                request_id=self._request_id,
+                reasoning=output.reasoning,
+            )
         self.finished = True
         return self._final(text, output.finish_reason, body, output)
 
@@ -635,9 +721,6 @@ class StreamParser:
             for index, call in sorted(self._calls.items())
         )
         metadata = _metadata(body, output, self.info) if output is not None else {}
-        reasoning = "".join(self._reasoning)
-        if reasoning:
-            metadata["reasoning_content"] = reasoning
         return ChatDelta(
             text=text,
             model=self.info.name,
@@ -647,6 +730,7 @@ class StreamParser:
             usage=_usage(body, self.info),  # running totals: the last event's are the answer's
             request_id=self._request_id,
             metadata=metadata,
+            reasoning=output.reasoning if output is not None else "",
         )
 
     def finish(self) -> ChatDelta | None:

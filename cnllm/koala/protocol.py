@@ -13,6 +13,9 @@ to it). What differs from plain OpenAI:
   user turn's ``images`` field, as the seed shows (§2.7);
 * streams send deltas, though the document says each chunk is the whole text so far: both
   are accepted (§2.3); usage all zeros means "not reported" (§2.8);
+* reasoning models served by vLLM/SGLang (deepseek-r1, qwen3-*) send their thinking in
+  ``reasoning_content`` or ``reasoning``, read by the OpenAI-compatible parser; their switch is
+  ``chat_template_kwargs.enable_thinking``; earlier reasoning is never sent back;
 * completions default to 16 tokens, so ``max_tokens`` is always sent (§2.6).
 """
 
@@ -143,8 +146,9 @@ def validate_chat(request: ChatRequest) -> None:
             "Koala (a FastChat server) has no tool calling and ignores `tools`; use "
             "with_structured_output(), which prompts for JSON and parses the answer",
         )
-    if request.json_mode:
-        raise _refuse("json_mode", "Koala (FastChat) ignores response_format; prompt for JSON")
+    if request.json_mode or request.json_schema is not None:
+        parameter = "json_mode" if request.json_mode else "json_schema"
+        raise _refuse(parameter, "Koala (FastChat) ignores response_format; prompt for JSON")
 
 
 # -- messages -----------------------------------------------------------------------------------
@@ -217,6 +221,10 @@ def chat_body(
         ],
     }
     body.update(openai.sampling_fields(request.params))
+    # Reasoning models behind Koala run on vLLM/SGLang: their switch is a template kwarg. An
+    # earlier turn's reasoning is never sent back (wire_message drops it): DeepSeek-R1 answers
+    # 400 to it, and Qwen3's template strips it anyway.
+    body.update(openai.thinking_fields(request.params))
     body.update(openai.stream_fields(stream, include_usage=False))  # never in FastChat streams
     body.update(_extra(request.params))
     return body

@@ -145,7 +145,21 @@ def wire_tool_call(call: ToolCall) -> dict[str, Any]:
     }
 
 
-def wire_message(message: Message, *, vendor: str = VENDOR) -> dict[str, Any]:
+ReasoningBack = Literal["never", "tool_turns", "always"]
+
+
+def sends_reasoning(message: Message, policy: ReasoningBack) -> bool:
+    """Whether an earlier assistant turn's reasoning goes back, by the dialect's policy:
+    ``never`` (servers that ignore it or answer 400), ``tool_turns`` (only turns that called
+    tools, as DeepSeek's thinking mode requires within a tool loop) or ``always``."""
+    if message.role != "assistant" or not message.reasoning or policy == "never":
+        return False
+    return policy == "always" or bool(message.tool_calls)
+
+
+def wire_message(
+    message: Message, *, vendor: str = VENDOR, reasoning_back: ReasoningBack = "never"
+) -> dict[str, Any]:
     """One neutral message in the OpenAI chat format."""
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.text}
@@ -161,6 +175,8 @@ def wire_message(message: Message, *, vendor: str = VENDOR) -> dict[str, Any]:
         wire = {"role": message.role, "content": message.text}
     if message.name:
         wire["name"] = message.name
+    if sends_reasoning(message, reasoning_back):
+        wire["reasoning_content"] = message.reasoning
     return wire
 
 
@@ -250,18 +266,58 @@ def tool_fields(request: ChatRequest, *, vendor: str = VENDOR) -> dict[str, Any]
     return fields
 
 
+def response_format_field(request: ChatRequest, *, vendor: str = VENDOR) -> dict[str, Any] | None:
+    """OpenAI's ``response_format``: a json_schema (native structured output) wins over JSON
+    mode; ``strict`` goes inside ``json_schema``, OpenAI's place for it."""
+    if request.json_schema is not None:
+        spec = request.json_schema
+        if not isinstance(spec.get("schema"), Mapping) or not spec.get("name"):
+            raise errors.ValidationError(
+                "json_schema", "needs a name and a JSON-schema object `schema`", vendor=vendor
+            )
+        inner: dict[str, Any] = {"name": str(spec["name"]), "schema": dict(spec["schema"])}
+        if spec.get("description"):
+            inner["description"] = str(spec["description"])
+        if spec.get("strict") is not None:
+            inner["strict"] = bool(spec["strict"])
+        return {"type": "json_schema", "json_schema": inner}
+    if request.json_mode:
+        return {"type": "json_object"}
+    return None
+
+
+def thinking_fields(params: GenerationParams) -> dict[str, Any]:
+    """The thinking switches as vLLM and SGLang take them (the chat template's kwargs); a
+    dialect with its own fields (Qianfan v2, DashScope) overrides this."""
+    switches = {
+        "enable_thinking": params.enable_thinking,
+        "thinking_budget": params.thinking_budget,
+    }
+    kwargs = {key: value for key, value in switches.items() if value is not None}
+    return {"chat_template_kwargs": kwargs} if kwargs else {}
+
+
 def chat_body(
-    model: str, request: ChatRequest, *, stream: bool, include_usage: bool = False
+    model: str,
+    request: ChatRequest,
+    *,
+    stream: bool,
+    include_usage: bool = False,
+    reasoning_back: ReasoningBack = "never",
 ) -> dict[str, Any]:
     validate_params(request.params)
     body: dict[str, Any] = {
         "model": model,
-        "messages": [wire_message(message) for message in request.messages],
+        "messages": [
+            wire_message(message, reasoning_back=reasoning_back) for message in request.messages
+        ],
     }
     body.update(sampling_fields(request.params))
     body.update(tool_fields(request))
-    if request.json_mode:
-        body["response_format"] = {"type": "json_object"}
+    body.update(thinking_fields(request.params))
+    response_format = response_format_field(request)
+    if response_format is not None:
+        body["response_format"] = response_format
     body.update(stream_fields(stream, include_usage))
     body.update(request.params.extra)
     return body
@@ -398,6 +454,13 @@ def check_response(response: HttpResponse, *, vendor: str = VENDOR) -> None:
 # -- responses ----------------------------------------------------------------------------------
 
 
+def detail_tokens(raw: Mapping[str, Any], group: str, key: str) -> int | None:
+    """``raw[group][key]`` when the vendor reported it as a number, else None (never 0)."""
+    details = raw.get(group)
+    value = details.get(key) if isinstance(details, Mapping) else None
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def parse_usage(raw: Any) -> Usage | None:
     """Token counts as given; missing completion tokens are total minus prompt."""
     if not isinstance(raw, Mapping):
@@ -414,7 +477,14 @@ def parse_usage(raw: Any) -> Usage | None:
         total = prompt + int(completion or 0)
     total = int(total)
     completion = int(completion) if completion is not None else total - prompt
-    return Usage(prompt, completion, total)
+    # Details as OpenAI (and vLLM, DeepSeek, Qianfan v2, DashScope compatible mode) send them.
+    return Usage(
+        prompt,
+        completion,
+        total,
+        cached_input_tokens=detail_tokens(raw, "prompt_tokens_details", "cached_tokens"),
+        reasoning_tokens=detail_tokens(raw, "completion_tokens_details", "reasoning_tokens"),
+    )
 
 
 def _body(data: Any, vendor: str) -> dict[str, Any]:
@@ -448,6 +518,16 @@ def parse_tool_calls(raw: Any) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
+def reasoning_of(message: Mapping[str, Any]) -> str:
+    """A message's or delta's reasoning: ``reasoning_content`` (DeepSeek, Qianfan v2,
+    DashScope, vLLM before 0.10) or ``reasoning`` (vLLM, SGLang, OpenRouter)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
 _METADATA_KEYS = ("object", "created", "system_fingerprint", "service_tier")
 
 
@@ -465,10 +545,12 @@ def parse_result(
     """A whole chat or completion answer."""
     body = _body(data, vendor)
     choice = _first_choice(body, vendor)
+    reasoning = ""
     if kind == "chat":
         message = choice.get("message") or {}
         text = message.get("content") or ""
         tool_calls = parse_tool_calls(message.get("tool_calls"))
+        reasoning = reasoning_of(message)
     else:
         text, tool_calls = choice.get("text") or "", ()
     metadata = response_metadata(body)
@@ -483,6 +565,7 @@ def parse_result(
         request_id=body.get("id"),
         metadata=metadata,
         raw=body,
+        reasoning=reasoning,
     )
 
 
@@ -624,15 +707,22 @@ class StreamParser:
         self.metadata.update(response_metadata(body))
         if body.get("usage") is not None:
             self.usage = self.parse_usage(body["usage"]) or self.usage
-        text = ""
+        text = reasoning = ""
         for choice in body.get("choices") or ():
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue  # one choice (n=1) is all a neutral result holds
             self._choices_seen = True
             text += self._choice_text(choice)
+            if self.kind == "chat":
+                reasoning += reasoning_of(choice.get("delta") or choice.get("message") or {})
             if choice.get("finish_reason"):
                 self.finish_reason = str(choice["finish_reason"])
-        return ChatDelta(text=text, model=self.model, request_id=self.request_id) if text else None
+        if not (text or reasoning):
+            return None
+        # Reasoning is handed on as it arrives, so thinking shows before the answer starts.
+        return ChatDelta(
+            text=text, model=self.model, request_id=self.request_id, reasoning=reasoning
+        )
 
     def _choice_text(self, choice: dict[str, Any]) -> str:
         if self.kind == "completions":
@@ -698,12 +788,21 @@ class OpenAIProtocol:
 
     vendor = VENDOR
     include_usage_in_streams = True  # send stream_options.include_usage
+    # Whether an earlier assistant turn's reasoning is sent back (see sends_reasoning). Plain
+    # OpenAI-style servers ignore it at best, and DeepSeek's reasoner answered 400 to it.
+    reasoning_back: ReasoningBack = "never"
 
     def check_response(self, response: HttpResponse) -> None:
         check_response(response, vendor=self.vendor)
 
     def chat_body(self, model: str, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
-        return chat_body(model, request, stream=stream, include_usage=self.include_usage_in_streams)
+        return chat_body(
+            model,
+            request,
+            stream=stream,
+            include_usage=self.include_usage_in_streams,
+            reasoning_back=self.reasoning_back,
+        )
 
     def completion_body(
         self, model: str, request: CompletionRequest, *, stream: bool

@@ -12,7 +12,7 @@ from typing_extensions import Self
 
 from cnllm.dashscope import models, protocol
 from cnllm.dashscope.models import ModelInfo
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from langchain_cnllm._dashscope import DashScopeSettings
 from langchain_cnllm.chat_models.base import CnChatModel
 
@@ -82,11 +82,8 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
     def _model_name(self) -> str:
         return self._info().name
 
-    def _supports_tools(self, model: str | None = None) -> bool:
-        return self._info(model).tools
-
-    def _supports_json_mode(self, model: str | None = None) -> bool:
-        return self._info(model).json_mode
+    def _model_profile(self, model: str | None = None) -> ModelProfile:
+        return self._info(model).profile
 
     def _sampling(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         sampling = {name: kwargs.pop(name, getattr(self, name)) for name in ("top_p", "top_k")}

@@ -11,7 +11,7 @@ from typing_extensions import Self
 from cnllm.dashscope import models
 from cnllm.dashscope.models import ModelInfo
 from cnllm.dashscope.settings import DashScopeSettings
-from cnllm.types import ChatDelta, ChatRequest, ChatResult
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, ModelProfile
 from llamaindex_cnllm.llms.base import CnLLM
 
 DEFAULT_CONTEXT_WINDOW = 8192
@@ -47,11 +47,11 @@ class DashScope(DashScopeSettings, CnLLM):
     def _model_name(self) -> str:
         return self._info().name
 
-    def _context_window(self) -> int:
-        return self._info().max_input_tokens or DEFAULT_CONTEXT_WINDOW
+    def _model_profile(self) -> ModelProfile:
+        return self._info().profile
 
-    def _supports_tools(self) -> bool:
-        return self._info().tools
+    def _context_window(self) -> int:
+        return self._model_profile().context_window or DEFAULT_CONTEXT_WINDOW
 
     def _sampling(self) -> dict[str, Any]:
         return {"top_p": self.top_p, "top_k": self.top_k}

@@ -70,7 +70,7 @@ def generation(body: dict[str, Any]) -> Generation | Problem:
         return _invalid("Model not specified.")
     if any(marker in model for marker in MULTIMODAL_MARKERS):
         return URL_ERROR  # a multimodal model sent to text-generation (§7.5)
-    if model != CHATYUAN and not model.startswith("qwen"):
+    if model != CHATYUAN and not model.startswith(("qwen", "qwq", "deepseek-r1")):
         return ("Model.NotExist", "Model not exist.")
     model_input, parameters = body.get("input"), body.get("parameters", {})
     if not isinstance(model_input, dict):

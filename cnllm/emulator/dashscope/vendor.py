@@ -8,8 +8,10 @@ order: only a client that places vectors by ``text_index`` gets them right.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from .. import reasoning
 from ..core import (
     JSON_TYPE,
     Request,
@@ -24,7 +26,7 @@ from ..core import (
 )
 from ..faults import Fault
 from ..text import count_tokens, embed, split_stream
-from . import replies, validate
+from . import replies, thinking, validate
 from .validate import Problem
 
 PREFIX = r"/api/v1"
@@ -194,23 +196,40 @@ class DashScopeVendor(Vendor):
     # -- messages models ---------------------------------------------------------------------
 
     def _chat(self, request: Request, call: validate.Generation) -> Result:
+        refused = thinking.refusal(call.model, call.parameters, request.streaming)
+        if refused is not None:
+            return _problem(refused)
         reply = replies.chat_reply(call.messages, call.parameters)
         prompt = replies.prompt_tokens(call.messages)
+        thought = _thought(call)
         rid = replies.request_id()
         if not request.streaming:
             payload = {
                 "output": replies.output(
-                    reply.text, reply.finish_reason, reply.tool_calls, call.result_format
+                    reply.text,
+                    reply.finish_reason,
+                    reply.tool_calls,
+                    call.result_format,
+                    thought.text if thought else None,
                 ),
-                "usage": replies.usage(prompt, replies.completion_tokens(reply)),
+                "usage": replies.usage(
+                    prompt, replies.completion_tokens(reply), **_details(thought)
+                ),
                 "request_id": rid,
             }
             return self._json(payload, rid)
-        return self._stream(self._chat_events(call, reply, prompt, rid), rid)
+        return self._stream(self._chat_events(call, reply, prompt, rid, thought), rid)
 
     def _chat_events(
-        self, call: validate.Generation, reply: replies.Reply, prompt: int, rid: str
+        self,
+        call: validate.Generation,
+        reply: replies.Reply,
+        prompt: int,
+        rid: str,
+        thought: _Thought | None = None,
     ) -> list[bytes]:
+        # A thinking call streams its reasoning first (content ""), then the answer (§4.1).
+        events = self._thinking_events(call, prompt, rid, thought) if thought else []
         deltas = split_stream(reply.text) if reply.text else [""]
         texts = replies.cumulative(deltas, call.incremental)
         calls: list[list[dict[str, Any]]] = [[] for _ in texts]
@@ -218,7 +237,6 @@ class DashScopeVendor(Vendor):
             texts = ["", ""]
             pieces = replies.tool_call_pieces(reply.tool_calls)
             calls = pieces if call.incremental else [[], reply.tool_calls]
-        events = []
         for index, piece in enumerate(texts):
             final = index == len(texts) - 1
             so_far = "".join(deltas[: index + 1])
@@ -231,11 +249,28 @@ class DashScopeVendor(Vendor):
                     reply.finish_reason if final else "null",
                     calls[index],
                     call.result_format,
+                    "" if thought else None,
                 ),
-                "usage": replies.usage(prompt, output_tokens),
+                "usage": replies.usage(prompt, output_tokens, **_details(thought)),
                 "request_id": rid,
             }
-            events.append(replies.sse_event(index + 1, payload))
+            events.append(replies.sse_event(len(events) + 1, payload))
+        return events
+
+    @staticmethod
+    def _thinking_events(
+        call: validate.Generation, prompt: int, rid: str, thought: _Thought
+    ) -> list[bytes]:
+        events: list[bytes] = []
+        so_far = ""
+        for piece in split_stream(thought.text):
+            so_far += piece
+            payload = {
+                "output": replies.output("", "null", [], call.result_format, piece),
+                "usage": replies.usage(prompt, 0, reasoning=count_tokens(so_far)),
+                "request_id": rid,
+            }
+            events.append(replies.sse_event(len(events) + 1, payload))
         return events
 
     # -- embeddings (§4) -----------------------------------------------------------------------
@@ -269,6 +304,28 @@ class DashScopeVendor(Vendor):
     def _stream(events: list[bytes], rid: str) -> StreamResponse:
         headers = {"Content-Type": STREAM_TYPE, "Cache-Control": "no-cache", "X-Request-Id": rid}
         return StreamResponse(events, 200, headers)
+
+
+@dataclass(frozen=True)
+class _Thought:
+    text: str
+    cached: int
+
+
+def _thought(call: validate.Generation) -> _Thought | None:
+    """The reasoning of a thinking call, and the prefix-cache hit it reports."""
+    if not thinking.thinks(call.model, call.parameters):
+        return None
+    budget = call.parameters.get("thinking_budget")
+    question = replies.last_user_text(call.messages)
+    text = reasoning.thinking(question, budget if isinstance(budget, int) else None)
+    return _Thought(text, reasoning.cached_tokens(replies.contents(call.messages)))
+
+
+def _details(thought: _Thought | None) -> dict[str, int | None]:
+    if thought is None:
+        return {}
+    return {"reasoning": count_tokens(thought.text), "cached": thought.cached}
 
 
 __all__ = ["DashScopeVendor", "error"]
