@@ -124,6 +124,26 @@ def _embed(text: str, dimensions: int) -> tuple[float, ...]:
     return tuple(vector)
 
 
+class JSONVector:
+    """An embedding the emulator writes as ready-made JSON text (see core.json_response):
+    encoding 1,536 floats through ``json.dumps`` costs ~0.15 ms a vector, joining the text of
+    a mostly-zero vector a tenth of that. Equal to the list ``embed`` gives, byte for byte."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json_text: str) -> None:
+        self.json = json_text
+
+
+@functools.lru_cache(maxsize=4096)
+def embed_json(text: str, dimensions: int) -> JSONVector:
+    parts = ["0.0"] * dimensions
+    for slot, value in enumerate(_embed(text, dimensions)):
+        if value:
+            parts[slot] = repr(value)  # json.dumps writes a float as its repr
+    return JSONVector("[" + ",".join(parts) + "]")
+
+
 @functools.lru_cache(maxsize=65536)
 def _feature_hash(feature: str) -> int:
     return stable_int("emb", feature)

@@ -43,3 +43,13 @@ def test_a_25_text_answer_costs_little_cpu() -> None:
     for value in texts:
         text.embed(value, 1536)
     assert time.process_time() - start < 0.005  # the dense computation took ~10 ms
+
+
+def test_ready_made_vector_json_is_byte_for_byte_what_json_dumps_writes() -> None:
+    from cnllm.emulator.core import json_response
+
+    for value in SAMPLES:
+        for dimensions in (64, 1536):
+            made = json_response({"data": [{"embedding": text.embed_json(value, dimensions)}]})
+            dumped = json_response({"data": [{"embedding": text.embed(value, dimensions)}]})
+            assert made.body == dumped.body
