@@ -115,8 +115,7 @@ class AioSessions:
             async with (await self.session()).request(
                 request.method, request.url, timeout=limits, **self._kwargs(request, body)
             ) as raw:
-                content = await raw.read()
-                return raw.status, dict(raw.headers), content
+                return raw.status, dict(raw.headers), await raw.read()
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise transport_error(exc, vendor, seconds) from None
 
@@ -134,8 +133,7 @@ class AioSessions:
                 )
                 if raw.status == 200 and "event-stream" in raw.headers.get("content-type", ""):
                     return AioStream(raw)
-                content = await raw.read()
-                return raw.status, dict(raw.headers), content
+                return raw.status, dict(raw.headers), await raw.read()
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             if raw is not None:
                 raw.release()

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -74,6 +74,14 @@ class HttpRequest:
     files: Mapping[str, tuple[str, bytes, str]] | None = None
     data: Mapping[str, str] | None = None
 
+    def __repr__(self) -> str:
+        # Headers and query parameters carry keys, tokens and signatures: show names only, so
+        # that tools printing frame locals (Sentry, pytest --showlocals) never show a secret.
+        return (
+            f"HttpRequest(method={self.method!r}, url={redact(self.url)!r}, "
+            f"params={_masked(self.params)}, headers={_masked(self.headers)})"
+        )
+
     def with_auth(
         self, *, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
     ) -> HttpRequest:
@@ -83,18 +91,15 @@ class HttpRequest:
             headers={**self.headers, **(headers or {})},
         )
 
-    def __repr__(self) -> str:
-        # Headers and query values carry keys and tokens: show their names only.
-        return (
-            f"HttpRequest(method={self.method!r}, url={redact_url(self.url)!r}, "
-            f"params={sorted(self.params)}, headers={sorted(self.headers)})"
-        )
-
     def body(self, vendor: str | None = None) -> bytes | None:
         """The JSON body as sent (None when the request has another kind of body)."""
         if self.json is None or self.content is not None or self.files is not None:
             return None
         return encode_json(self.json, vendor)
+
+
+def _masked(values: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{key!r}: '***'" for key in values) + "}"
 
 
 _UNPARSED = object()
@@ -106,6 +111,10 @@ class HttpResponse:
     headers: Mapping[str, str]
     content: bytes
     _parsed: Any = field(default=_UNPARSED, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        # A body may echo a key back ("Invalid API-key provided: sk-…"): its size only.
+        return f"HttpResponse(status={self.status}, content=<{len(self.content)} bytes>)"
 
     @property
     def text(self) -> str:
@@ -189,8 +198,12 @@ class Transport:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         limiter: Limiter | None = None,
+        secrets: Iterable[str | None] | Callable[[], Iterable[str | None]] = (),
     ) -> None:
         self.check = check
+        # The credentials this transport's client holds (or a function giving them, for tokens
+        # that change): masked in every error built from a server's answer.
+        self.secrets = secrets if callable(secrets) else tuple(secrets)
         self.vendor = vendor
         # The deadline of one attempt (whole answer), or of the wait for the next stream event.
         self.read_timeout = timeout if timeout is not None else DEFAULT_READ_TIMEOUT
@@ -416,10 +429,13 @@ class Transport:
         deadline = time.monotonic() + self.read_timeout
         raw = self._open(request, body)
         try:
-            content = self._read_body(raw, deadline)
+            # No local holds the raw body: tools that print frame locals would show what a
+            # server echoed (its repr, HttpResponse's, is masked).
+            response = HttpResponse(
+                raw.status_code, dict(raw.headers), self._read_body(raw, deadline)
+            )
         finally:
             raw.close()
-        response = HttpResponse(raw.status_code, dict(raw.headers), content)
         self._check(response)
         return response
 
@@ -454,10 +470,11 @@ class Transport:
             return raw
         # An error (or a plain JSON answer) instead of a stream: read it whole and check it.
         try:
-            content = self._read_body(raw, deadline)
+            response = HttpResponse(
+                raw.status_code, dict(raw.headers), self._read_body(raw, deadline)
+            )
         finally:
             raw.close()
-        response = HttpResponse(raw.status_code, dict(raw.headers), content)
         self._check(response)
         return _SingleBodyStream(response)
 
@@ -509,8 +526,9 @@ class Transport:
 
         async def attempt() -> HttpResponse:
             prepared = await prepare(request)
-            raw = await sessions.send(prepared, body, self.read_timeout, self.vendor)
-            response = HttpResponse(*raw)
+            response = HttpResponse(
+                *await sessions.send(prepared, body, self.read_timeout, self.vendor)
+            )
             self._check(response)
             return response
 
@@ -544,6 +562,7 @@ class Transport:
             opened = await sessions.open_stream(prepared, body, self.read_timeout, self.vendor)
             if isinstance(opened, tuple):  # not a stream: the whole answer
                 response = HttpResponse(*opened)
+                del opened  # the raw body: no local may hold what a server echoed
                 self._check(response)
                 return _SingleBodyStream(response)
             return opened
@@ -626,6 +645,17 @@ class Transport:
     def _check(self, response: HttpResponse) -> None:
         if 300 <= response.status < 400:
             raise _redirect_error(response, self.vendor)
+        try:
+            self._check_unscrubbed(response)
+        except errors.CnLLMError as error:
+            # Servers echo keys back; the traceback below this frame holds the raw body, and
+            # no local here may hold a secret (tools print frame locals).
+            raise errors.scrub_error(error, self._secrets()).with_traceback(None) from None
+
+    def _secrets(self) -> Iterable[str | None]:
+        return self.secrets() if callable(self.secrets) else self.secrets
+
+    def _check_unscrubbed(self, response: HttpResponse) -> None:
         try:
             self.check(response)
         except errors.APIError as error:

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnllm import errors
+from cnllm import errors, parsing
 from cnllm.dashscope import chatyuan
 from cnllm.dashscope.models import VENDOR, ModelInfo
-from cnllm.openai_compat.protocol import detail_tokens
 from cnllm.sse import ServerSentEvent, iter_sse
 from cnllm.transport import HttpRequest, HttpResponse
 from cnllm.types import (
@@ -200,6 +199,7 @@ def _check_range(
 
 def validate_params(params: GenerationParams) -> None:
     """The documented ranges (§2.2), checked before anything is sent."""
+    errors.require_finite(params, vendor=VENDOR)
     _check_range("temperature", params.temperature, 0.0, 2.0, open_high=True)
     _check_range("top_p", params.top_p, 0.0, 1.0, open_low=True)
     if params.top_k is not None and params.top_k < 0:
@@ -522,33 +522,10 @@ def _usage(body: dict[str, Any], info: ModelInfo) -> Usage | None:
     usage = body.get("usage")
     if not info.metered or not isinstance(usage, dict):
         return None  # ChatYuan's "default values" are not counts (seed 002)
+    # As given: input and output both, or nothing (a total alone is not split).
     if "input_tokens" not in usage or "output_tokens" not in usage:
         return None
-    prompt, completion = int(usage["input_tokens"]), int(usage["output_tokens"])
-    # Native names: prompt_tokens_details.cached_tokens, output_tokens_details.reasoning_tokens
-    # (compatible-mode names also seen on native bodies: input_tokens_details and
-    # completion_tokens_details), reported only when relevant (§2.6).
-    cached = _first_detail(
-        usage, ("prompt_tokens_details", "input_tokens_details"), "cached_tokens"
-    )
-    reasoning = _first_detail(
-        usage, ("output_tokens_details", "completion_tokens_details"), "reasoning_tokens"
-    )
-    return Usage(
-        prompt,
-        completion,
-        int(usage.get("total_tokens", prompt + completion)),
-        cached_input_tokens=cached,
-        reasoning_tokens=reasoning,
-    )
-
-
-def _first_detail(usage: dict[str, Any], groups: tuple[str, ...], key: str) -> int | None:
-    for group in groups:
-        value = detail_tokens(usage, group, key)
-        if value is not None:
-            return value
-    return None
+    return parsing.usage(usage, VENDOR, input_key="input_tokens", output_key="output_tokens")
 
 
 def _finish_reason(value: Any) -> str | None:
@@ -556,10 +533,14 @@ def _finish_reason(value: Any) -> str | None:
     return None if value in (None, "", "null") else str(value)
 
 
-def _content(value: Any) -> str:
+def _content(value: Any, path: str = "output.text") -> str:
     if isinstance(value, list):  # multimodal-style parts: [{"text": ...}]
-        return "".join(str(part.get("text", "")) for part in value if isinstance(part, dict))
-    return "" if value is None else str(value)
+        return "".join(
+            parsing.text(part.get("text"), f"{path}[{index}].text", VENDOR)
+            for index, part in enumerate(value)
+            if isinstance(part, dict)
+        )
+    return parsing.text(value, path, VENDOR)
 
 
 def _arguments(value: Any) -> str:
@@ -588,14 +569,24 @@ def _output(body: dict[str, Any]) -> _Output:
     if "search_info" in output:
         metadata["search_info"] = output["search_info"]
     choices = output.get("choices")
-    if isinstance(choices, list) and choices:
-        choice = choices[0]
-        message = choice.get("message") or {}
+    if choices is not None and not isinstance(choices, list):
+        raise parsing.malformed("output.choices", "a list", choices, VENDOR)
+    if choices:
+        choice = parsing.mapping(choices[0], "output.choices[0]", VENDOR)
+        message = parsing.mapping(
+            choice.get("message"), "output.choices[0].message", VENDOR, optional=True
+        )
+        calls = message.get("tool_calls")
+        if calls is not None and not isinstance(calls, list):
+            raise parsing.malformed("output.choices[0].message.tool_calls", "a list", calls, VENDOR)
         return _Output(
-            _content(message.get("content")),
+            _content(message.get("content"), "output.choices[0].message.content"),
             _finish_reason(choice.get("finish_reason")),
             "finish_reason" in choice,
-            list(message.get("tool_calls") or []),
+            [
+                parsing.mapping(call, f"output.choices[0].message.tool_calls[{index}]", VENDOR)
+                for index, call in enumerate(calls or ())
+            ],
             metadata,
             _content(message.get("reasoning_content")),
         )
@@ -615,7 +606,9 @@ def _output(body: dict[str, Any]) -> _Output:
 def _tool_calls(pieces: Sequence[dict[str, Any]]) -> tuple[ToolCall, ...]:
     calls = []
     for index, call in enumerate(pieces):
-        function = call.get("function") or {}
+        function = parsing.mapping(
+            call.get("function"), f"tool_calls[{index}].function", VENDOR, optional=True
+        )
         call_id = call.get("id") or f"call_{index}"
         calls.append(
             ToolCall(
@@ -705,7 +698,9 @@ class StreamParser:
             index = piece.get("index", position)
             index = index if isinstance(index, int) else position
             call = self._calls.setdefault(index, {"id": "", "name": "", "arguments": ""})
-            function = piece.get("function") or {}
+            function = parsing.mapping(
+                piece.get("function"), f"tool_calls[{position}].function", VENDOR, optional=True
+            )
             call["id"] = call["id"] or str(piece.get("id") or "")
             call["name"] = call["name"] or str(function.get("name") or "")
             if function.get("arguments") is not None:
@@ -757,28 +752,32 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
     if not isinstance(body, dict):
         raise errors.ProtocolError(f"unexpected DashScope answer: {str(body)[:200]}", vendor=VENDOR)
     error_in_body(body)
-    items = (body.get("output") or {}).get("embeddings")
+    output = parsing.mapping(body.get("output"), "output", VENDOR, optional=True)
+    items = output.get("embeddings")
     if not isinstance(items, list):
         raise errors.ProtocolError(
             f"DashScope answered without embeddings: {str(body)[:200]}", vendor=VENDOR
         )
     vectors: list[list[float] | None] = [None] * expected
     for position, item in enumerate(items):
+        item = parsing.mapping(item, f"output.embeddings[{position}]", VENDOR)
         index = item.get("text_index", item.get("index", position))
         if not isinstance(index, int) or not 0 <= index < expected or vectors[index] is not None:
             raise errors.ProtocolError(
                 f"DashScope returned text_index {index!r} for {expected} texts", vendor=VENDOR
             )
-        vectors[index] = list(map(float, item["embedding"]))
+        vectors[index] = parsing.vector(
+            item.get("embedding"), f"output.embeddings[{position}].embedding", VENDOR
+        )
     missing = [index for index, vector in enumerate(vectors) if vector is None]
     if missing:
         raise errors.ProtocolError(
             f"DashScope returned no embedding for texts {missing}", vendor=VENDOR
         )
-    usage = body.get("usage") or {}
-    total = usage.get("total_tokens")
+    # Embeddings consume input only: DashScope's total_tokens is the input count.
+    usage = parsing.usage(body.get("usage"), VENDOR, input_key="total_tokens", embedding=True)
     return EmbeddingResult(
         vectors=[vector for vector in vectors if vector is not None],
         model=info.name,
-        usage=Usage(int(total), 0, int(total)) if isinstance(total, int) else None,
+        usage=usage,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from cnllm import errors
 from cnllm.auth import Auth, StaticHeaders
@@ -25,13 +25,13 @@ from cnllm.rerank.client import (
 )
 from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResponse
-from cnllm.settings import reveal, secret_env, text_env
+from cnllm.settings import LazyClient, reveal, secret_env, text_env
 
 QIANFAN_KEY_ENV = "QIANFAN_API_KEY"
 QIANFAN_BASE_URL_ENV = "QIANFAN_V2_BASE_URL"
 
 
-class RerankFields(BaseModel):
+class RerankFields(LazyClient):
     """What every reranker takes besides its vendor's credentials."""
 
     model: str = Field(default="", alias="model_name")

@@ -280,7 +280,7 @@ async def test_async_batches_keep_order_and_cancel_after_a_failure() -> None:
 # -- vectors by index -----------------------------------------------------------------------------
 
 
-def vec(item: Any) -> list[float]:
+def vec(item: Any, position: int) -> list[float]:
     return list(item["embedding"])
 
 
