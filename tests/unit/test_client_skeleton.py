@@ -233,7 +233,7 @@ def test_batches_keep_input_order_and_report_each_completion() -> None:
 
     def send(job: int) -> int:
         threads.add(threading.current_thread().name)
-        time.sleep(random.uniform(0, 0.01))
+        time.sleep(random.uniform(0.005, 0.015))  # finishing out of order
         return job * 10
 
     results = run_batches(
@@ -250,9 +250,9 @@ def test_the_first_failure_stops_the_jobs_not_yet_sent() -> None:
     def send(job: int) -> int:
         with lock:
             sent.append(job)
-        time.sleep(0.01)
         if job == 1:
             raise errors.InvalidRequestError("bad", vendor="test")
+        time.sleep(0.02)
         return job
 
     with pytest.raises(errors.InvalidRequestError):
@@ -265,9 +265,9 @@ async def test_async_batches_keep_order_and_cancel_after_a_failure() -> None:
 
     async def send(job: int) -> int:
         sent.append(job)
-        await asyncio.sleep(random.uniform(0, 0.01))
         if job == 5:
             raise errors.InvalidRequestError("bad", vendor="test")
+        await asyncio.sleep(0.01)
         return job
 
     assert await arun_batches(list(range(5)), send, concurrency=3) == list(range(5))
