@@ -184,14 +184,6 @@ class RemoteEmulator:
     def latency(self, value: float) -> None:
         self.configure(latency=value)
 
-    @property
-    def chunk_interval(self) -> float:
-        return self._config["chunk_interval"]
-
-    @chunk_interval.setter
-    def chunk_interval(self, value: float) -> None:
-        self.configure(chunk_interval=value)
-
     def reset(self) -> None:
         requests.post(f"{self.base_url}/_emulator/reset", timeout=10)
 

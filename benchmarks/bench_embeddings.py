@@ -179,28 +179,19 @@ def ratio_row(name: str, ours: float, label: str, theirs: float | None, note: st
     )
 
 
+def _figure_row(name: str, ours: float, baseline: float, figure: str) -> Row:
+    data = {"ours_s": ours, "baseline_s": baseline}
+    return Row(name, f"{ours:.3f} s", f"{baseline:.3f} s", figure, "— (figure)", None, data)
+
+
 def floor_row(name: str, ours: float, floor: float) -> Row:
-    return Row(
-        f"{name} vs bare requests, 8 threads (floor)",
-        f"{ours:.3f} s",
-        f"{floor:.3f} s",
-        f"{ours / floor:.2f}x the floor",
-        "— (figure)",
-        None,
-        {"ours_s": ours, "floor_s": floor},
-    )
+    figure = f"{ours / floor:.2f}x the floor"
+    return _figure_row(f"{name} vs bare requests, 8 threads (floor)", ours, floor, figure)
 
 
 def sequential_row(name: str, ours: float, sequential: float) -> Row:
-    return Row(
-        f"{name} vs bare requests, one by one",
-        f"{ours:.3f} s",
-        f"{sequential:.3f} s",
-        f"{sequential / ours:.2f}x faster",
-        "— (figure)",
-        None,
-        {"ours_s": ours, "sequential_s": sequential},
-    )
+    figure = f"{sequential / ours:.2f}x faster"
+    return _figure_row(f"{name} vs bare requests, one by one", ours, sequential, figure)
 
 
 def measure(
