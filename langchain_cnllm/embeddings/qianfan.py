@@ -60,10 +60,16 @@ class QianfanEmbeddings(QianfanSettings, Embeddings):
         on_batch = progress.update if progress else None
         with langchain_errors():
             if self.api == "v2":
-                vectors = self.v2_client.embed(self._v2_model(), texts, on_batch=on_batch).vectors
+                vectors = self.v2_client.embed(
+                    self._v2_model(), texts, on_batch=on_batch, concurrency=self.max_concurrency
+                ).vectors
             else:
                 results = self.client.embed(
-                    self._info(), texts, user_id=self.user_id, on_batch=on_batch
+                    self._info(),
+                    texts,
+                    user_id=self.user_id,
+                    on_batch=on_batch,
+                    concurrency=self.max_concurrency,
                 )
                 vectors = _vectors(results)
         if progress:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
@@ -31,10 +29,6 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
     user_id: str | None = None
     max_concurrency: int = 8
 
-    def __init__(self, **data: Any) -> None:
-        data.setdefault("embed_batch_size", 16)
-        super().__init__(**data)
-
     @model_validator(mode="after")
     def _check(self) -> Self:
         size = (
@@ -42,7 +36,12 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
             if self.api == "v2"
             else self._info().batch_size
         )
-        self.embed_batch_size = min(self.embed_batch_size, size * self.max_concurrency)
+        # LlamaIndex hands over one chunk at a time (sync): a chunk of max_concurrency vendor
+        # batches lets the client send them together.
+        most = size * self.max_concurrency
+        if "embed_batch_size" not in self.model_fields_set:
+            self.embed_batch_size = most
+        self.embed_batch_size = min(self.embed_batch_size, most)
         return self
 
     @classmethod
@@ -57,8 +56,12 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
 
     def _embed(self, texts: list[str], *, query: bool) -> list[list[float]]:
         if self.api == "v2":
-            return self.v2_client.embed(self._v2_model(), texts).vectors
-        results = self.client.embed(self._info(), texts, user_id=self.user_id)
+            return self.v2_client.embed(
+                self._v2_model(), texts, concurrency=self.max_concurrency
+            ).vectors
+        results = self.client.embed(
+            self._info(), texts, user_id=self.user_id, concurrency=self.max_concurrency
+        )
         return [vector for result in results for vector in result.vectors]
 
     async def _aembed(self, texts: list[str], *, query: bool) -> list[list[float]]:

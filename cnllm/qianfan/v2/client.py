@@ -1,26 +1,21 @@
-"""The Qianfan v2 client: the OpenAI-compatible client with the v2 dialect and a renewable auth.
-
-Until the client skeleton gives ``OpenAICompatClient`` an ``auth=`` of its own, this subclass
-prepares every attempt with the auth and renews a stale minted token once (a stream only if
-nothing was delivered yet: a partial answer cannot be replayed). Every request of one call —
-the token mint, the retries, the renewal — spends one ``RetryBudget``.
+"""The Qianfan v2 client: the OpenAI-compatible client with the v2 dialect and an Auth (a v2
+API key as the bearer, or a minted, renewable bearer token). The skeleton's loops do the I/O:
+one retry budget per call (the token mint included), one renewal of a stale token, streams
+renewed only while nothing was delivered.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
-from cnllm import errors
 from cnllm.auth import Auth
 from cnllm.openai_compat import protocol as openai
-from cnllm.openai_compat.client import OpenAICompatClient
-from cnllm.openai_compat.protocol import ModelCard, StreamParser
+from cnllm.openai_compat.client import DEFAULT_EMBEDDING_CONCURRENCY, OpenAICompatClient
 from cnllm.qianfan.v2 import models
 from cnllm.qianfan.v2.protocol import DEFAULT_BASE_URL, QianfanV2Protocol, rate_limits
-from cnllm.retry import RetryBudget
-from cnllm.transport import HttpRequest, HttpResponse
+from cnllm.transport import HttpResponse
 from cnllm.types import (
     ChatDelta,
     ChatRequest,
@@ -31,22 +26,10 @@ from cnllm.types import (
 )
 
 
-class BudgetedAuth(Auth, Protocol):
-    """The skeleton's Auth contract: ``authorize`` is given the call's retry budget."""
-
-    def authorize(
-        self, request: HttpRequest, budget: RetryBudget | None = None
-    ) -> tuple[HttpRequest, str | None]: ...
-
-    async def aauthorize(
-        self, request: HttpRequest, budget: RetryBudget | None = None
-    ) -> tuple[HttpRequest, str | None]: ...
-
-
 class QianfanV2Client(OpenAICompatClient):
     def __init__(
         self,
-        auth: BudgetedAuth,
+        auth: Auth,
         *,
         base_url: str | None = None,
         timeout: float | None = None,
@@ -57,99 +40,11 @@ class QianfanV2Client(OpenAICompatClient):
             dialect=QianfanV2Protocol(),
             timeout=timeout,
             max_retries=max_retries,
+            auth=auth,
         )
-        self.auth = auth
 
     def __repr__(self) -> str:
         return f"QianfanV2Client(base_url={self.base_url!r}, auth={self.auth!r})"
-
-    # -- one exchange, with one renewal of a stale token -----------------------------------------
-
-    def _renew(self, error: errors.CnLLMError, token: str | None) -> bool:
-        if not (self.auth.can_refresh and self.auth.is_stale(error)):
-            return False
-        self.auth.invalidate(token)
-        return True
-
-    def _send(self, request: HttpRequest) -> HttpResponse:
-        budget, used = RetryBudget(self.transport.retry), list[str | None]([None])
-
-        def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used[0] = self.auth.authorize(attempt, budget)
-            return prepared
-
-        try:
-            return self.transport.request(request, prepare, budget=budget)
-        except errors.CnLLMError as error:
-            if not self._renew(error, used[0]):
-                raise
-            return self.transport.request(request, prepare, budget=budget)
-
-    async def _asend(self, request: HttpRequest) -> HttpResponse:
-        budget, used = RetryBudget(self.transport.retry), list[str | None]([None])
-
-        async def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used[0] = await self.auth.aauthorize(attempt, budget)
-            return prepared
-
-        try:
-            return await self.transport.arequest(request, prepare, budget=budget)
-        except errors.CnLLMError as error:
-            if not self._renew(error, used[0]):
-                raise
-            return await self.transport.arequest(request, prepare, budget=budget)
-
-    def _post(self, path: str, body: dict[str, Any]) -> HttpResponse:
-        return self._send(self._request("POST", path, body))
-
-    async def _apost(self, path: str, body: dict[str, Any]) -> HttpResponse:
-        return await self._asend(self._request("POST", path, body))
-
-    def _stream(
-        self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
-    ) -> Iterator[ChatDelta]:
-        request, budget = self._request("POST", path, body), RetryBudget(self.transport.retry)
-        for renewed in (False, True):
-            used: list[str | None] = [None]
-
-            def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
-                prepared, used[0] = self.auth.authorize(attempt, budget)
-                return prepared
-
-            delivered = False
-            try:
-                for delta in self.transport.stream_items(
-                    request, parser_for, prepare, budget=budget
-                ):
-                    delivered = True
-                    yield delta
-                return
-            except errors.CnLLMError as error:
-                if renewed or delivered or not self._renew(error, used[0]):
-                    raise
-
-    async def _astream(
-        self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
-    ) -> AsyncIterator[ChatDelta]:
-        request, budget = self._request("POST", path, body), RetryBudget(self.transport.retry)
-        for renewed in (False, True):
-            used: list[str | None] = [None]
-
-            async def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
-                prepared, used[0] = await self.auth.aauthorize(attempt, budget)
-                return prepared
-
-            delivered = False
-            try:
-                async for delta in self.transport.astream_items(
-                    request, parser_for, prepare, budget=budget
-                ):
-                    delivered = True
-                    yield delta
-                return
-            except errors.CnLLMError as error:
-                if renewed or delivered or not self._renew(error, used[0]):
-                    raise
 
     # -- chat: the rate-limit headers go to the metadata ---------------------------------------
 
@@ -209,9 +104,17 @@ class QianfanV2Client(OpenAICompatClient):
         batch_size: int | None = None,
         normalize: bool = False,
         on_batch: Callable[[int], Any] | None = None,
+        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> EmbeddingResult:
         size = batch_size or models.resolve("embeddings", model).batch_size
-        return super().embed(model, texts, batch_size=size, normalize=normalize, on_batch=on_batch)
+        return super().embed(
+            model,
+            texts,
+            batch_size=size,
+            normalize=normalize,
+            on_batch=on_batch,
+            concurrency=concurrency,
+        )
 
     async def aembed(
         self,
@@ -220,22 +123,12 @@ class QianfanV2Client(OpenAICompatClient):
         *,
         batch_size: int | None = None,
         normalize: bool = False,
-        concurrency: int = 8,
+        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> EmbeddingResult:
         size = batch_size or models.resolve("embeddings", model).batch_size
         return await super().aembed(
             model, texts, batch_size=size, normalize=normalize, concurrency=concurrency
         )
-
-    # -- models (§8) ---------------------------------------------------------------------------
-
-    def list_models(self) -> list[ModelCard]:
-        response = self._send(self._request("GET", openai.MODELS_PATH))
-        return self.protocol.parse_models(response.json())
-
-    async def alist_models(self) -> list[ModelCard]:
-        response = await self._asend(self._request("GET", openai.MODELS_PATH))
-        return self.protocol.parse_models(response.json())
 
     def close(self) -> None:
         super().close()
