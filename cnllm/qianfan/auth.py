@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -131,9 +131,66 @@ class _CachedToken:
             self.flight = None
         flight.finish(token, error)
 
+    # Single flight across threads and event loops: one caller fetches, the rest wait for its
+    # answer (or its error: a dead endpoint is not asked again by every waiter). ``fetch``
+    # returns the new token and when it stops being used (epoch seconds, margin included).
+
+    def get(self, clock: Callable[[], float], fetch: Callable[[], tuple[str, float]]) -> str:
+        cached = self.valid(clock())
+        if cached:
+            return cached
+        flight, leader = self.join()
+        while not leader:
+            waited = flight.wait()
+            if waited is not None:
+                return waited
+            flight, leader = self.join()
+        token: str | None = None
+        failure: BaseException | None = None
+        try:
+            token = self.valid(clock())  # renewed while we queued for the lock
+            if token is None:
+                token, self.expires_at = fetch()
+                self.token = token
+            return token
+        except Exception as error:  # a cancelled leader hands the flight on (failure None)
+            failure = error
+            raise
+        finally:
+            self.land(flight, token, failure)
+
+    async def aget(
+        self, clock: Callable[[], float], fetch: Callable[[], Awaitable[tuple[str, float]]]
+    ) -> str:
+        cached = self.valid(clock())
+        if cached:
+            return cached
+        flight, leader = self.join()
+        while not leader:
+            waited = await flight.await_result()
+            if waited is not None:
+                return waited
+            flight, leader = self.join()
+        token: str | None = None
+        failure: BaseException | None = None
+        try:
+            token = self.valid(clock())
+            if token is None:
+                token, self.expires_at = await fetch()
+                self.token = token
+            return token
+        except Exception as error:
+            failure = error
+            raise
+        finally:
+            self.land(flight, token, failure)
+
     def __deepcopy__(self, memo: dict[int, object]) -> _CachedToken:
         return self  # one per key pair and process: a copied model shares it
 
+
+# The single-flight token cache, shared with v2's minted bearer tokens (cnllm.qianfan.v2.auth).
+CachedToken = _CachedToken
 
 _TOKENS: dict[tuple[str, str, str], _CachedToken] = {}
 _TOKENS_LOCK = threading.Lock()
@@ -184,11 +241,11 @@ class Authorizer:
             self._cached = _cache_entry(self._key)
         return self._cached
 
-    def _store(self, entry: _CachedToken, token: str, expires_in: float | None) -> str:
+    def _until(self, token: str, expires_in: float | None) -> tuple[str, float]:
+        """The token and when it is replaced: 10% of its life (at most an hour) early."""
         lifetime = expires_in if expires_in is not None else 2592000.0
         margin = min(_MAX_REFRESH_MARGIN, lifetime * 0.1)
-        entry.token, entry.expires_at = token, self.clock() + lifetime - margin
-        return token
+        return token, self.clock() + lifetime - margin
 
     def _token_request(self) -> HttpRequest:
         return protocol.token_request(
@@ -198,62 +255,22 @@ class Authorizer:
     def token(self, budget: RetryBudget | None = None) -> str:
         if self.mode == "token":
             return self.credentials.access_token or ""
-        entry = self._entry()
-        cached = entry.valid(self.clock())
-        if cached:
-            return cached
-        # Single flight across threads and event loops: one caller fetches, the rest wait for
-        # its answer (or its error: a dead endpoint is not asked again by every waiter).
-        flight, leader = entry.join()
-        while not leader:
-            waited = flight.wait()
-            if waited is not None:
-                return waited
-            flight, leader = entry.join()
-        token: str | None = None
-        failure: BaseException | None = None
-        try:
-            cached = entry.valid(self.clock())  # renewed while we queued for the lock
-            if cached:
-                token = cached
-            else:
-                body = self.transport.request(self._token_request(), budget=budget).json()
-                token = self._store(entry, *protocol.parse_token(body))
-            return token
-        except Exception as error:  # a cancelled leader hands the flight on (failure None)
-            failure = error
-            raise
-        finally:
-            entry.land(flight, token, failure)
+
+        def fetch() -> tuple[str, float]:
+            body = self.transport.request(self._token_request(), budget=budget).json()
+            return self._until(*protocol.parse_token(body))
+
+        return self._entry().get(self.clock, fetch)
 
     async def atoken(self, budget: RetryBudget | None = None) -> str:
         if self.mode == "token":
             return self.credentials.access_token or ""
-        entry = self._entry()
-        cached = entry.valid(self.clock())
-        if cached:
-            return cached
-        flight, leader = entry.join()
-        while not leader:
-            waited = await flight.await_result()
-            if waited is not None:
-                return waited
-            flight, leader = entry.join()
-        token: str | None = None
-        failure: BaseException | None = None
-        try:
-            cached = entry.valid(self.clock())
-            if cached:
-                token = cached
-            else:
-                response = await self.transport.arequest(self._token_request(), budget=budget)
-                token = self._store(entry, *protocol.parse_token(response.json()))
-            return token
-        except Exception as error:  # a cancelled leader hands the flight on (failure None)
-            failure = error
-            raise
-        finally:
-            entry.land(flight, token, failure)
+
+        async def fetch() -> tuple[str, float]:
+            response = await self.transport.arequest(self._token_request(), budget=budget)
+            return self._until(*protocol.parse_token(response.json()))
+
+        return await self._entry().aget(self.clock, fetch)
 
     def invalidate(self, token: str | None) -> None:
         """Drop ``token`` if it is still the cached one (a concurrent call may have renewed it)."""

@@ -16,7 +16,7 @@ IAM_AK, IAM_SK = "iam-SECRET-ak-777777", "iam-SECRET-sk-888888"
 
 
 def minted_tokens() -> list[str]:
-    return [entry.token.token for entry in auth._CACHE.values() if entry.token]
+    return [entry.token for entry in auth._CACHE.values() if entry.token]
 
 
 @pytest.fixture

@@ -3,28 +3,26 @@ bearer token minted from IAM keys at ``GET /v1/BCE-BEARER/token`` (§2.3, signed
 
 Both implement ``cnllm.auth.Auth``. Minted tokens are cached per process and per (IAM host,
 access key, secret-key hash), replaced a few minutes before ``expireTime``, and minted by one
-caller at a time across threads *and* event loops: the first caller mints, every other caller
-waits on the same ``concurrent.futures.Future`` (sync callers block on it, async callers await
-it), so a burst of calls makes one IAM request. v2 has no distinct "expired" code, so a
+caller at a time across threads *and* event loops (v1's single-flight token cache: the first
+caller mints, the others wait for its answer or its error; a cancelled minter hands the mint
+on), so a burst of calls makes one IAM request. v2 has no distinct "expired" code, so an
 ``invalid_iam_token`` answer marks the token stale: it is dropped and minted once more.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from cnllm import errors
 from cnllm.qianfan import signer
+from cnllm.qianfan.auth import CachedToken
 from cnllm.retry import RetryBudget, RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
 
@@ -176,22 +174,11 @@ def _spending(budget: RetryBudget | None) -> dict[str, Any]:
     return {"budget": budget} if budget is not None else {}
 
 
-# -- the cache ----------------------------------------------------------------------------------
+# -- the cache ---------------------------------------------------------------------------------
 
-
-# One mint in progress, awaited by every caller of the process: threads block on it, coroutines
-# of any event loop await it (asyncio.wrap_future). None as its result: the minter gave up.
-Flight = Future[MintedToken | None]
-
-
-@dataclass
-class _Entry:
-    token: MintedToken | None = None
-    inflight: Flight | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-_CACHE: dict[tuple[str, str, str], _Entry] = {}
+# One entry per (IAM host, access key, secret-key hash) and process, single-flight across
+# threads and event loops (v1's token cache: one caller mints, the rest wait for its answer).
+_CACHE: dict[tuple[str, str, str], CachedToken] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -201,9 +188,9 @@ def clear_token_cache() -> None:
         _CACHE.clear()
 
 
-def _entry(key: tuple[str, str, str]) -> _Entry:
+def _entry(key: tuple[str, str, str]) -> CachedToken:
     with _CACHE_LOCK:
-        return _CACHE.setdefault(key, _Entry())
+        return _CACHE.setdefault(key, CachedToken())
 
 
 class MintedBearer:
@@ -235,7 +222,6 @@ class MintedBearer:
         self.transport = Transport(
             check=check_iam_response, vendor=VENDOR, timeout=timeout, retry=retry
         )
-        self._wait_limit = self.transport.connect_timeout + self.transport.read_timeout
         secret_hash = hashlib.sha256(secret_key.encode()).hexdigest()
         self._key = (self.iam_base_url, access_key, secret_hash)
 
@@ -249,102 +235,30 @@ class MintedBearer:
     def can_refresh(self) -> bool:
         return True
 
-    def _fresh(self, minted: MintedToken | None) -> bool:
-        if minted is None:
-            return False
-        remaining = minted.expires_at - self.clock()
-        return remaining > min(MAX_REFRESH_MARGIN, self.lifetime * 0.1)
-
-    def _claim(self) -> tuple[MintedToken | None, Flight | None, bool]:
-        """(a fresh token) or (the mint in flight, whether this caller must do it)."""
-        entry = _entry(self._key)
-        with entry.lock:
-            if self._fresh(entry.token):
-                return entry.token, None, False
-            if entry.inflight is None:
-                entry.inflight = Future()
-                return None, entry.inflight, True
-            return None, entry.inflight, False
-
-    def _settle(self, flight: Flight, outcome: MintedToken | BaseException | None) -> None:
-        """Land a mint: its token, its error (every waiter gets it: a dead IAM host is not
-        asked again by each of them), or None when the minter gave up (cancelled)."""
-        entry = _entry(self._key)
-        with entry.lock:
-            if isinstance(outcome, MintedToken):
-                entry.token = outcome
-            if entry.inflight is flight:
-                entry.inflight = None
-        if isinstance(outcome, BaseException):
-            flight.set_exception(outcome)
-        else:
-            flight.set_result(outcome)
-
     def _request(self) -> HttpRequest:
         return token_request(
             self.iam_base_url, self._access_key, self._secret_key, lifetime=self.lifetime
         )
 
+    def _until(self, minted: MintedToken) -> tuple[str, float]:
+        """The token and when it is replaced: a few minutes before ``expireTime``."""
+        return minted.token, minted.expires_at - min(MAX_REFRESH_MARGIN, self.lifetime * 0.1)
+
     def token(self, budget: RetryBudget | None = None) -> str:
         """The cached token, or a new one; a mint spends the call's retry budget."""
-        while True:
-            minted, flight, minter = self._claim()
-            if minted is not None:
-                return minted.token
-            assert flight is not None
-            if minter:
-                return self._mint(flight, budget)
-            waited = self._wait(flight)
-            if waited is not None:
-                return waited.token  # else the minter gave up: claim the mint again
 
-    def _mint(self, flight: Flight, budget: RetryBudget | None) -> str:
-        try:
+        def mint() -> tuple[str, float]:
             response = self.transport.request(self._request(), **_spending(budget))
-            minted = parse_token(response.json(), self.clock(), self.lifetime)
-        except Exception as error:
-            self._settle(flight, error)
-            raise
-        except BaseException:  # interrupted: a waiter takes the mint over
-            self._settle(flight, None)
-            raise
-        self._settle(flight, minted)
-        return minted.token
+            return self._until(parse_token(response.json(), self.clock(), self.lifetime))
 
-    def _wait(self, flight: Flight) -> MintedToken | None:
-        # Bounded: a sync call made inside an event loop whose own task is minting would
-        # otherwise wait forever for a loop it blocks.
-        try:
-            return flight.result(timeout=self._wait_limit)
-        except FutureTimeout:
-            raise errors.TimeoutError(
-                "waited too long for another caller to mint the v2 bearer token", vendor=VENDOR
-            ) from None
+        return _entry(self._key).get(self.clock, mint)
 
     async def atoken(self, budget: RetryBudget | None = None) -> str:
-        while True:
-            minted, flight, minter = self._claim()
-            if minted is not None:
-                return minted.token
-            assert flight is not None
-            if minter:
-                return await self._amint(flight, budget)
-            waited = await asyncio.wrap_future(flight)
-            if waited is not None:
-                return waited.token
-
-    async def _amint(self, flight: Flight, budget: RetryBudget | None) -> str:
-        try:
+        async def mint() -> tuple[str, float]:
             response = await self.transport.arequest(self._request(), **_spending(budget))
-            minted = parse_token(response.json(), self.clock(), self.lifetime)
-        except Exception as error:
-            self._settle(flight, error)
-            raise
-        except BaseException:  # cancelled: a waiter takes the mint over
-            self._settle(flight, None)
-            raise
-        self._settle(flight, minted)
-        return minted.token
+            return self._until(parse_token(response.json(), self.clock(), self.lifetime))
+
+        return await _entry(self._key).aget(self.clock, mint)
 
     def authorize(
         self, request: HttpRequest, budget: RetryBudget | None = None
@@ -365,8 +279,8 @@ class MintedBearer:
         """Drop ``token`` if it is still the cached one (a concurrent call may have renewed)."""
         entry = _entry(self._key)
         with entry.lock:
-            if token is not None and entry.token is not None and entry.token.token == token:
-                entry.token = None
+            if token is not None and entry.token == token:
+                entry.token, entry.expires_at = None, 0.0
 
     def close(self) -> None:
         self.transport.close()
