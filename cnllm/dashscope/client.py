@@ -12,11 +12,19 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from cnllm import errors
-from cnllm.dashscope import protocol
+from cnllm.dashscope import generation, protocol, routes, thinking
+from cnllm.dashscope.catalog import Route
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.retry import RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult
+from cnllm.types import (
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    CompletionRequest,
+    EmbeddingResult,
+    Message,
+)
 
 DEFAULT_EMBEDDING_CONCURRENCY = 8
 API_KEY_ENV = "DASHSCOPE_API_KEY"
@@ -78,53 +86,114 @@ class DashScopeClient:
     # was handed out (a Throttling event first, say) is retried here too; once a delta has
     # been delivered a stream is never replayed (reference §5.3).
 
-    def _stream(self, info: ModelInfo, body: dict[str, Any]) -> Iterator[ChatDelta]:
-        request = self._request(protocol.GENERATION_PATH, body, stream=True)
+    def _stream(
+        self, info: ModelInfo, body: dict[str, Any], path: str = protocol.GENERATION_PATH
+    ) -> Iterator[ChatDelta]:
+        request = self._request(path, body, stream=True)
         return self.transport.stream_items(
             request, lambda: protocol.StreamParser(info), self._prepare
         )
 
-    def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
-        request = self._request(protocol.GENERATION_PATH, body, stream=True)
+    def _astream(
+        self, info: ModelInfo, body: dict[str, Any], path: str = protocol.GENERATION_PATH
+    ) -> AsyncIterator[ChatDelta]:
+        request = self._request(path, body, stream=True)
         return self.transport.astream_items(
             request, lambda: protocol.StreamParser(info), self._aprepare
         )
 
     # -- chat and completions -------------------------------------------------------------------
+    # ChatYuan (prompt-only) keeps the seed's text-generation call. Every other model goes
+    # through ``generation`` (thinking, media, JSON schema) on its route, with the one-shot
+    # "url error" fallback of ``routes``; a call the vendor takes only as a stream is
+    # streamed underneath and aggregated (``thinking``).
 
     def chat(self, info: ModelInfo, request: ChatRequest) -> ChatResult:
-        body = protocol.chat_body(info, request, stream=False)
-        return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=False)
+            return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
+        plan = generation.prepare(info, request, stream=False)
+        if plan.stream_underneath:
+            return thinking.aggregate(info.name, self._routed_stream(info, plan))
+
+        def send(route: Route) -> ChatResult:
+            body = generation.body(info, plan, route, stream=False)
+            return protocol.parse_result(self._post(routes.PATHS[route], body).json(), info)
+
+        return routes.call(info.name, send)
 
     async def achat(self, info: ModelInfo, request: ChatRequest) -> ChatResult:
-        body = protocol.chat_body(info, request, stream=False)
-        response = await self._apost(protocol.GENERATION_PATH, body)
-        return protocol.parse_result(response.json(), info)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=False)
+            response = await self._apost(protocol.GENERATION_PATH, body)
+            return protocol.parse_result(response.json(), info)
+        plan = generation.prepare(info, request, stream=False)
+        if plan.stream_underneath:
+            return await thinking.aaggregate(info.name, self._arouted_stream(info, plan))
+
+        async def send(route: Route) -> ChatResult:
+            body = generation.body(info, plan, route, stream=False)
+            response = await self._apost(routes.PATHS[route], body)
+            return protocol.parse_result(response.json(), info)
+
+        return await routes.acall(info.name, send)
+
+    def _routed_stream(self, info: ModelInfo, plan: thinking.Plan) -> Iterator[ChatDelta]:
+        def open_stream(route: Route) -> Iterator[ChatDelta]:
+            body = generation.body(info, plan, route, stream=True)
+            return self._stream(info, body, routes.PATHS[route])
+
+        return routes.stream(info.name, open_stream)
+
+    def _arouted_stream(self, info: ModelInfo, plan: thinking.Plan) -> AsyncIterator[ChatDelta]:
+        def open_stream(route: Route) -> AsyncIterator[ChatDelta]:
+            body = generation.body(info, plan, route, stream=True)
+            return self._astream(info, body, routes.PATHS[route])
+
+        return routes.astream(info.name, open_stream)
 
     def stream_chat(self, info: ModelInfo, request: ChatRequest) -> Iterator[ChatDelta]:
-        body = protocol.chat_body(info, request, stream=True)  # validates before the first next()
-        return self._stream(info, body)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=True)  # validates before next()
+            return self._stream(info, body)
+        return self._routed_stream(info, generation.prepare(info, request, stream=True))
 
     def astream_chat(self, info: ModelInfo, request: ChatRequest) -> AsyncIterator[ChatDelta]:
-        body = protocol.chat_body(info, request, stream=True)
-        return self._astream(info, body)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=True)
+            return self._astream(info, body)
+        return self._arouted_stream(info, generation.prepare(info, request, stream=True))
+
+    @staticmethod
+    def _as_chat(request: CompletionRequest) -> ChatRequest:
+        if not request.prompt:
+            raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
+        return ChatRequest((Message("user", request.prompt),), request.params)
 
     def complete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
+        if not info.prompt_only:
+            return self.chat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=False)
         return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
 
     async def acomplete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
+        if not info.prompt_only:
+            return await self.achat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=False)
         response = await self._apost(protocol.GENERATION_PATH, body)
         return protocol.parse_result(response.json(), info)
 
     def stream_complete(self, info: ModelInfo, request: CompletionRequest) -> Iterator[ChatDelta]:
+        if not info.prompt_only:
+            return self.stream_chat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=True)
         return self._stream(info, body)
 
     def astream_complete(
         self, info: ModelInfo, request: CompletionRequest
     ) -> AsyncIterator[ChatDelta]:
+        if not info.prompt_only:
+            return self.astream_chat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=True)
         return self._astream(info, body)
 

@@ -1,10 +1,9 @@
 """DashScope model table: what each text-generation and text-embedding model accepts.
 
 DashScope model names are passed to the service as they are, so a name the table does not
-list is still callable: a ``qwen*`` name gets the Qwen chat capabilities (messages, tools,
-JSON mode), any other name plain messages only. Multimodal models live on another service
-path (reference §7.5) and are refused with a clear message instead of a misleading
-"url error" from the server.
+list is still callable: the 2026 families (``catalog``) give it a route and capabilities, any
+other ``qwen*`` name gets the Qwen chat capabilities (messages, tools, JSON mode), any other
+name plain messages only. Retired models are refused before sending, naming the successor.
 """
 
 from __future__ import annotations
@@ -12,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from cnllm.dashscope import catalog
 from cnllm.errors import ConfigurationError
 
 Kind = Literal["chat", "embeddings"]
 
 VENDOR = "dashscope"
-DEFAULT_CHAT_MODEL = "qwen-turbo"
+DEFAULT_CHAT_MODEL = "qwen-plus"  # qwen-turbo was retired on 2026-10-10
 DEFAULT_EMBEDDING_MODEL = "text-embedding-v2"
 CHATYUAN = "chatyuan-large-v2"
 UNKNOWN_EMBEDDING_BATCH = 10  # the safe cap for v3 and newer (reference §4)
@@ -51,7 +51,6 @@ _V4_DIMENSIONS = (2048, 1536, *_V3_DIMENSIONS)
 _MODELS: tuple[ModelInfo, ...] = (
     # Seed 002: "limited-time free, must be applied for", at most 4096 tokens, no metering.
     ModelInfo(CHATYUAN, "chat", prompt_only=True, metered=False, max_input_tokens=4096),
-    _qwen("qwen-turbo"),
     _qwen("qwen-plus"),
     _qwen("qwen-max"),
     _qwen("qwen-long"),
@@ -73,18 +72,17 @@ _MODELS: tuple[ModelInfo, ...] = (
         dimensions=_V4_DIMENSIONS,
         native_dimension=1024,
     ),
+    # Named in SDK 2.0.2; batch cap and sizes unpublished: 10 (the v3/v4 cap) and the server
+    # judges ``dimension`` (reference §6.1).
+    ModelInfo("qwen3.7-text-embedding", "embeddings", batch_size=10),
+    ModelInfo("qwen3.7-text-embedding-flash", "embeddings", batch_size=10),
 )
 
 _BY_NAME = {info.name: info for info in _MODELS}
-_MULTIMODAL_MARKERS = ("-vl", "qwen-audio", "omni")
 
 
 def known_models(kind: Kind) -> list[str]:
     return [info.name for info in _MODELS if info.kind == kind]
-
-
-def _is_multimodal(name: str) -> bool:
-    return any(marker in name for marker in _MULTIMODAL_MARKERS)
 
 
 def resolve(kind: Kind, model: str | None) -> ModelInfo:
@@ -93,6 +91,7 @@ def resolve(kind: Kind, model: str | None) -> ModelInfo:
     name = (model or default).strip()
     if not name:
         raise ConfigurationError("model must not be empty", vendor=VENDOR)
+    catalog.check_retired(name)
     info = _BY_NAME.get(name) or _BY_NAME.get(name.lower())
     if info is not None:
         if info.kind != kind:
@@ -104,15 +103,17 @@ def resolve(kind: Kind, model: str | None) -> ModelInfo:
         return info
     if kind == "embeddings":
         return ModelInfo(name, "embeddings", batch_size=UNKNOWN_EMBEDDING_BATCH)
-    if _is_multimodal(name.lower()):
-        raise ConfigurationError(
-            f"{name} is served on DashScope's multimodal-generation path, which this "
-            "package does not call; use a text-generation model such as "
-            f"{', '.join(known_models('chat'))}",
-            vendor=VENDOR,
-        )
     if "embedding" in name.lower():
         raise ConfigurationError(f"{name} is an embedding model, not a chat model", vendor=VENDOR)
+    profile = catalog.profile_of(name)
+    if profile is not None:
+        return ModelInfo(
+            name,
+            "chat",
+            tools=profile.tool_calling,
+            json_mode=profile.json_mode,
+            max_input_tokens=profile.context_window,
+        )
     if name.lower().startswith("qwen"):
         return _qwen(name)
     return ModelInfo(name, "chat")

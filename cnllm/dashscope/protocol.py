@@ -92,8 +92,8 @@ _ERROR_PREFIXES: tuple[tuple[str, type[errors.APIError], bool], ...] = (
 )
 _INPUT_TOO_LONG = re.compile(r"input length|too long|exceed.*(length|token)", re.IGNORECASE)
 _URL_ERROR_HINT = (
-    " (DashScope answers 'url error' when a model lives on another service path, e.g. a "
-    "multimodal model sent to text-generation; this package calls text-generation only)"
+    " (DashScope answers 'url error' when a model is sent to the other of its two services, "
+    "text-generation and multimodal-generation)"
 )
 
 

@@ -63,7 +63,7 @@ class TestChatDashScopeQwen(ChatModelIntegrationTests):
 
     @property
     def model_override_value(self) -> str:
-        return "qwen-plus"
+        return "qwen-max"
 
 
 class TestDashScopeEmbeddings(EmbeddingsIntegrationTests):
