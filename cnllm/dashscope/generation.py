@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from cnllm import errors
 from cnllm.dashscope import catalog, multimodal, protocol, thinking
 from cnllm.dashscope.catalog import Route
-from cnllm.dashscope.models import ModelInfo
+from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.dashscope.thinking import Plan
 from cnllm.types import ChatRequest, Message
 
@@ -21,6 +22,13 @@ from cnllm.types import ChatRequest, Message
 def prepare(info: ModelInfo, request: ChatRequest, *, stream: bool) -> Plan:
     """Everything checked before anything is sent: sampling, thinking, media, tools."""
     protocol.validate_params(request.params)
+    if request.tools and not info.tools:
+        raise errors.ValidationError(
+            "tools",
+            f"{info.name} has no native tool calling on DashScope; qwen3.7-plus, qwen3.8-max "
+            "and qwen-plus have it",
+            vendor=VENDOR,
+        )
     multimodal.check(request.messages, info.name, catalog.profile_of(info.name))
     return thinking.plan(info.name, request, stream=stream)
 
