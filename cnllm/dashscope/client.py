@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from cnllm import errors
-from cnllm.dashscope import generation, protocol, routes, thinking
+from cnllm.dashscope import generation, hosts, protocol, routes, thinking
 from cnllm.dashscope.catalog import Route
+from cnllm.dashscope.compat import DashScopeCompatClient
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.retry import RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
@@ -32,7 +33,9 @@ BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"
 
 
 def base_url_from_env() -> str:
-    return os.environ.get(BASE_URL_ENV) or protocol.DEFAULT_BASE_URL
+    # SDK 2.x's DASHSCOPE_BASE_URL (a host or a base), then 1.x's DASHSCOPE_HTTP_BASE_URL.
+    url = os.environ.get("DASHSCOPE_BASE_URL") or os.environ.get(BASE_URL_ENV)
+    return hosts.normalize(url) if url else protocol.DEFAULT_BASE_URL
 
 
 class DashScopeClient:
@@ -57,7 +60,7 @@ class DashScopeClient:
             data_inspection=data_inspection,
         )
         self.transport = Transport(
-            check=protocol.check_response,
+            check=hosts.regional_check(protocol.check_response, self.settings.base_url),
             vendor=VENDOR,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
@@ -252,6 +255,31 @@ class DashScopeClient:
             return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
 
         return list(await asyncio.gather(*(one(body) for body in bodies)))
+
+    # -- models: the compatible-mode list on the same host (reference §3.1, §9.1) --------------
+
+    def _models_client(self) -> DashScopeCompatClient:
+        return DashScopeCompatClient(
+            self._api_key,
+            base_url=hosts.with_protocol(self.settings.base_url, "openai"),
+            workspace=self.settings.workspace,
+            timeout=self.transport.read_timeout,
+        )
+
+    def list_models(self) -> list[str]:
+        """The model IDs this key may call here (they differ by region and plan)."""
+        client = self._models_client()
+        try:
+            return client.list_models()
+        finally:
+            client.close()
+
+    async def alist_models(self) -> list[str]:
+        client = self._models_client()
+        try:
+            return await client.alist_models()
+        finally:
+            await client.aclose()
 
     def close(self) -> None:
         self.transport.close()
