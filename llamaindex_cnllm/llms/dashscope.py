@@ -1,4 +1,5 @@
-"""DashScope: Alibaba DashScope text models for LlamaIndex (qwen-* call tools natively)."""
+"""DashScope: Alibaba DashScope chat models for LlamaIndex (Qwen call tools natively; Qwen
+3.5+, VL, QVQ and Omni take Image/Audio/VideoBlocks and think)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
-from cnllm.dashscope import models
+from cnllm.dashscope import models, thinking
 from cnllm.dashscope.models import ModelInfo
 from cnllm.dashscope.settings import DashScopeSettings
-from cnllm.types import ChatDelta, ChatRequest, ChatResult
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams
 from llamaindex_cnllm.llms.base import CnLLM
 
 DEFAULT_CONTEXT_WINDOW = 8192
@@ -31,10 +32,18 @@ class DashScope(DashScopeSettings, CnLLM):
     model: str | None = Field(default=None, description="DashScope model name.")
     top_p: float | None = None
     top_k: int | None = None
+    enable_thinking: bool | None = Field(
+        default=None, description="Thinking switch of hybrid models (None: model default)."
+    )
+    thinking_budget: int | None = Field(default=None, description="Most reasoning tokens.")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        self._info()
+        info = self._info()
+        params = GenerationParams(
+            enable_thinking=self.enable_thinking, thinking_budget=self.thinking_budget
+        )
+        thinking.validate(info.name, ChatRequest((), params))
         return self
 
     @classmethod
@@ -54,7 +63,12 @@ class DashScope(DashScopeSettings, CnLLM):
         return self._info().tools
 
     def _sampling(self) -> dict[str, Any]:
-        return {"top_p": self.top_p, "top_k": self.top_k}
+        return {
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "enable_thinking": self.enable_thinking,
+            "thinking_budget": self.thinking_budget,
+        }
 
     def _call(self, request: ChatRequest) -> ChatResult:
         return self.client.chat(self._info(), request)
