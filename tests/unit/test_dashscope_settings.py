@@ -65,7 +65,7 @@ def test_bad_values_fail_at_construction(
 
 def test_retired_and_wrong_kind_models_fail_at_construction() -> None:
     # pydantic wraps what the validator raised; both are ValueErrors naming the problem.
-    with pytest.raises(ValueError, match="retired by DashScope on 2026-10-10; use qwen3.7-plus"):
+    with pytest.raises(ValueError, match=r"retired by DashScope on 2026-10-10; use qwen3\.7-plus"):
         ChatDashScope(model="qwen-vl-max")
     with pytest.raises(ValueError, match="not a chat model"):
         DashScopeLLM(model="text-embedding-v3")
