@@ -38,11 +38,11 @@ class TestChatDashScopeChatYuan(ChatModelIntegrationTests):
 
     @property
     def model_override_value(self) -> str:
-        return "qwen-turbo"
+        return "qwen-plus"
 
 
 class TestChatDashScopeQwen(ChatModelIntegrationTests):
-    """qwen-turbo: messages, usage, native tools (forced by name), JSON mode."""
+    """qwen-plus: messages, usage, native tools (forced by name), JSON mode."""
 
     @property
     def chat_model_class(self) -> type[ChatDashScope]:
@@ -50,7 +50,7 @@ class TestChatDashScopeQwen(ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": "qwen-turbo"}
+        return {"model": "qwen-plus"}
 
     @property
     def has_tool_choice(self) -> bool:
