@@ -43,7 +43,9 @@ def body(info: ModelInfo, plan: Plan, route: Route, *, stream: bool) -> dict[str
     response_format = thinking.response_format(info.name, request)
     if response_format == {"type": "json_object"}:
         request = replace(request, messages=thinking.with_json_word(request.messages))
-    plain = replace(request, json_mode=False, json_schema=None)
+    # The thinking fields are the plan's to send (it may have switched thinking off).
+    params = replace(request.params, enable_thinking=None, thinking_budget=None)
+    plain = replace(request, params=params, json_mode=False, json_schema=None)
     if route == "multimodal":
         # Parameters from the text body, messages as content parts (images kept).
         plain = replace(plain, messages=tuple(_text_only(m) for m in plain.messages))

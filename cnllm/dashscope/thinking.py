@@ -120,7 +120,9 @@ def plan(model: str, request: ChatRequest, *, stream: bool) -> Plan:
         enable is True or budget is not None or (entry is not None and entry.thinking == "only")
     )
     fields: dict[str, Any] = {}
-    if entry is not None and entry.thinking == "hybrid" and enable is not None:
+    # Sent as asked for hybrids and for names no family knows (the vendor judges those);
+    # a thinking-only model needs no switch.
+    if enable is not None and (entry is None or entry.thinking == "hybrid"):
         fields["enable_thinking"] = enable
     wants_json = request.json_mode or request.json_schema is not None
     if thinks and (_forced(request) or wants_json):
@@ -131,7 +133,7 @@ def plan(model: str, request: ChatRequest, *, stream: bool) -> Plan:
             fields["enable_thinking"] = False
             if effort is not None:
                 fields["reasoning_effort"] = "none"
-    if thinks and budget is not None:
+    if budget is not None and (thinks or entry is None):
         fields["thinking_budget"] = budget
     underneath = (
         not stream

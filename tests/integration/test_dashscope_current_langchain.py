@@ -172,6 +172,20 @@ def test_url_error_as_a_200_event_error_frame_in_a_stream(emulator: Emulator) ->
     assert emulator.stats.requests == {MULTIMODAL: 1, TEXT: 1}
 
 
+def test_the_fallback_in_async_calls_and_streams(emulator: Emulator) -> None:
+    async def run() -> tuple[str, str]:
+        answer = await ChatDashScope(model="qwen3.9-max").ainvoke("你好")
+        streamed = [
+            chunk.text async for chunk in ChatDashScope(model="qwen3.9-omni").astream("你好")
+        ]
+        return answer.text, "".join(streamed)
+
+    answer, streamed = asyncio.run(run())
+    assert answer and streamed
+    # qwen3.9-max: guessed multimodal, bound to text; qwen3.9-omni: multimodal as guessed.
+    assert emulator.stats.requests == {MULTIMODAL: 2, TEXT: 1}
+
+
 def test_open_hybrid_invoke_streams_underneath(emulator: Emulator) -> None:
     # qwen3-32b thinks by default and refuses non-streaming calls while thinking (§4.2).
     answer = ChatDashScope(model="qwen3-32b").invoke("你好")
@@ -180,7 +194,7 @@ def test_open_hybrid_invoke_streams_underneath(emulator: Emulator) -> None:
 
 
 def test_forced_tool_with_thinking_asked_for_is_sent_as_auto(emulator: Emulator) -> None:
-    chat = ChatDashScope(model="qwen3.7-plus", enable_thinking=True)
+    chat = ChatDashScope(model="qwen3.7-flash", enable_thinking=True)
     with pytest.warns(UserWarning, match="forced tool_choice"):
         answer = chat.bind_tools([get_weather], tool_choice="get_weather").invoke("北京天气")
     assert answer.tool_calls

@@ -169,6 +169,11 @@ def test_qwen38_json_mode_uses_reasoning_effort_none_when_given_an_effort() -> N
     assert plan.fields == {"enable_thinking": False, "reasoning_effort": "none"}
 
 
+def test_unknown_models_get_the_thinking_fields_as_asked() -> None:
+    plan = thinking.plan("qwen9-max", chat(enable_thinking=True, thinking_budget=64), stream=True)
+    assert plan.fields == {"enable_thinking": True, "thinking_budget": 64}
+
+
 @pytest.mark.parametrize(
     ("model", "params", "underneath"),
     [
