@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from pydantic import BaseModel
 
 from cnllm import errors
-from cnllm.dashscope import routes
+from cnllm.dashscope import routes, thinking
 from cnllm.emulator import Emulator
 from langchain_cnllm import ChatDashScope, DashScopeEmbeddings, DashScopeLLM
 
@@ -195,6 +195,7 @@ def test_open_hybrid_invoke_streams_underneath(emulator: Emulator) -> None:
 
 def test_forced_tool_with_thinking_asked_for_is_sent_as_auto(emulator: Emulator) -> None:
     chat = ChatDashScope(model="qwen3.7-flash", enable_thinking=True)
+    thinking._WARNED.clear()  # warned once per process
     with pytest.warns(UserWarning, match="forced tool_choice"):
         answer = chat.bind_tools([get_weather], tool_choice="get_weather").invoke("北京天气")
     assert answer.tool_calls

@@ -154,6 +154,7 @@ def test_forced_tool_with_thinking_asked_for_becomes_auto() -> None:
         tools=(TOOL,),
         tool_choice="required",
     )
+    thinking._WARNED.clear()  # warned once per process
     with pytest.warns(UserWarning, match="forced tool_choice"):
         plan = thinking.plan("qwen3.7-plus", request, stream=True)
     assert plan.request.tool_choice == "auto" and plan.thinking
