@@ -311,7 +311,7 @@ def _tool_fields(info: ModelInfo, request: ChatRequest) -> dict[str, Any]:
     if not info.tools:
         raise errors.ValidationError(
             "tools",
-            f"{info.name} has no native tool calling on DashScope; Qwen models (qwen-turbo, "
+            f"{info.name} has no native tool calling on DashScope; Qwen models ("
             "qwen-plus, qwen-max...) have it",
             vendor=VENDOR,
         )
