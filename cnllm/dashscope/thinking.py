@@ -23,7 +23,8 @@ from cnllm.dashscope.catalog import Family
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, Message, ToolCall, Usage
 
 VENDOR = "dashscope"
-_FORCED = ("required", "any")
+# Qwen3.8 (§4.3): xhigh (default), medium, low; max/high = xhigh, minimal = low, none = off.
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 _WARNED: set[str] = set()
 
 
@@ -74,9 +75,19 @@ def validate(model: str, request: ChatRequest) -> None:
         raise errors.ValidationError(
             "thinking_budget", "is set but enable_thinking=False", vendor=VENDOR
         )
+    if effort is not None and effort not in EFFORTS:
+        raise errors.ValidationError(
+            "reasoning_effort", f"{effort!r}; one of {', '.join(EFFORTS)}", vendor=VENDOR
+        )
     entry = catalog.family(model)
     if entry is None:
         return  # an unknown model: the vendor judges
+    if effort is not None and not entry.reasoning_effort:
+        raise errors.ValidationError(
+            "reasoning_effort",
+            f"{model} has no reasoning_effort (Qwen3.8 has); use thinking_budget",
+            vendor=VENDOR,
+        )
     if entry.thinking == "none" and (enable or budget is not None):
         raise errors.ValidationError(
             "enable_thinking",

@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--koala-api-key", help="Bearer key(s) Koala checks, comma-separated")
     parser.add_argument("--token-ttl", type=int, default=2592000, help="access token lifetime")
     parser.add_argument(
-        "--stream-usage-style", choices=("2023", "2024"), default="2024",
+        "--stream-usage-style",
+        choices=("2023", "2024"),
+        default="2024",
         help="usage in stream chunks: 2024 = placeholder then totals; 2023 = per chunk",
     )
     return parser
@@ -51,13 +53,17 @@ def _credentials(args: argparse.Namespace) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not is_loopback(args.host):
-        print(f"refusing to bind {args.host!r}: the emulator serves loopback only",
-              file=sys.stderr)
+        print(f"refusing to bind {args.host!r}: the emulator serves loopback only", file=sys.stderr)
         return 2
     emulator = Emulator(
-        host=args.host, port=args.port, latency=args.latency,
-        chunk_interval=args.chunk_interval, strict=args.strict, token_ttl=args.token_ttl,
-        credentials=_credentials(args), stream_usage_style=args.stream_usage_style,
+        host=args.host,
+        port=args.port,
+        latency=args.latency,
+        chunk_interval=args.chunk_interval,
+        strict=args.strict,
+        token_ttl=args.token_ttl,
+        credentials=_credentials(args),
+        stream_usage_style=args.stream_usage_style,
         **({"koala_api_key": args.koala_api_key} if args.koala_api_key else {}),
     )
     try:

@@ -264,8 +264,9 @@ def json_answer(system: str, message: str, json_object: bool, reply: str) -> str
         found = extract_schema(source)
         if found is not None:
             schema, rest = found
-            value = instance(schema, Hints(rest if source is message else message,
-                                           property_names(schema)))
+            value = instance(
+                schema, Hints(rest if source is message else message, property_names(schema))
+            )
             return json.dumps(value, ensure_ascii=False)
     keys = named_keys(message) or named_keys(system)
     if keys:

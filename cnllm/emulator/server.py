@@ -228,9 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer nothing; close with SO_LINGER 0 so the client sees a TCP reset."""
         self.close_connection = True
         with contextlib.suppress(OSError):
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.rfile.close()  # drop the makefile references so close() really closes
             self.wfile.close()
             self.connection.close()
@@ -316,8 +314,10 @@ class Emulator:
         self._server = _Server((self.host, self._port), self.app)
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"cnllm-emulator-{self._port}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"cnllm-emulator-{self._port}",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -131,6 +131,8 @@ def chat(**params: Any) -> ChatRequest:
             {"thinking_budget": 10, "extra": {"reasoning_effort": "low"}},
             "thinking_budget",
         ),
+        ("qwen3.8-max", {"extra": {"reasoning_effort": "extreme"}}, "reasoning_effort"),
+        ("qwen3.6-plus", {"extra": {"reasoning_effort": "low"}}, "reasoning_effort"),
     ],
 )
 def test_thinking_fields_are_validated_per_model(

@@ -138,6 +138,13 @@ def check_call(
         )
     if budget is not None and parameters.get("reasoning_effort") is not None:
         return ("InvalidParameter", "reasoning_effort and thinking_budget cannot be set together")
+    effort = parameters.get("reasoning_effort")
+    if effort is not None and effort not in ("none", "minimal", "low", "medium", "high", "xhigh"):
+        return (
+            "InvalidParameter",
+            "'reasoning_effort' must be one of: 'none', 'minimal', 'low', 'medium', 'high', "
+            "'xhigh'",
+        )
     choice = parameters.get("tool_choice")
     if thinking and (choice == "required" or isinstance(choice, dict)):
         return TOOL_CHOICE_THINKING

@@ -126,14 +126,16 @@ def check_signature(request: Request, config: EmulatorConfig) -> Response | None
 def _check_strict(
     request: Request, config: EmulatorConfig, parts: dict[str, str], signed: list[str]
 ) -> Response | None:
-    access_key, secret_key = config.credential("qianfan_access_key"), config.credential(
-        "qianfan_secret_key"
+    access_key, secret_key = (
+        config.credential("qianfan_access_key"),
+        config.credential("qianfan_secret_key"),
     )
     if access_key is None or secret_key is None or parts["access_key"] != access_key:
         return _bce_error(401, "NotFound", "Could not find credential.")
     if _expired(parts["timestamp"], int(parts["expiration_seconds"])):
-        return _bce_error(401, "RequestExpired", "Request has expired. Timestamp date is "
-                          + parts["timestamp"])
+        return _bce_error(
+            401, "RequestExpired", "Request has expired. Timestamp date is " + parts["timestamp"]
+        )
     expected = sign(
         access_key=access_key,
         secret_key=secret_key,

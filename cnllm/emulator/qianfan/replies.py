@@ -212,9 +212,7 @@ def sse(item: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(item, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
 
-def embeddings_object(
-    vectors: list[list[float]], meta: Meta
-) -> dict[str, Any]:
+def embeddings_object(vectors: list[list[float]], meta: Meta) -> dict[str, Any]:
     return {
         "id": meta.id,
         "object": "embedding_list",

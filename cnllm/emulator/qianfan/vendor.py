@@ -54,10 +54,18 @@ class QianfanVendor(Vendor):
         return [
             route(r"/oauth/2\.0/token", self._token, "qianfan", "auth"),
             route(api.format(kind="chat"), partial(self._api, "chat"), "qianfan", "chat"),
-            route(api.format(kind="completions"), partial(self._api, "completions"),
-                  "qianfan", "completions"),
-            route(api.format(kind="embeddings"), partial(self._api, "embeddings"),
-                  "qianfan", "embeddings"),
+            route(
+                api.format(kind="completions"),
+                partial(self._api, "completions"),
+                "qianfan",
+                "completions",
+            ),
+            route(
+                api.format(kind="embeddings"),
+                partial(self._api, "embeddings"),
+                "qianfan",
+                "embeddings",
+            ),
             route(api.format(kind="tokenizer"), partial(self._api, "tokenizer"), "qianfan"),
             route(f"{PREFIX}(?:/.*)?", lambda _request: error(3), "qianfan"),
         ]
