@@ -120,7 +120,10 @@ def _source(part: Mapping[str, Any], kind: Modality) -> str | list[str]:
 
 
 def _hints(part: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: part[key] for key in _HINTS if key in part}
+    """Hints given on the block itself or in a v1 block's ``extras``."""
+    extras = part.get("extras")
+    sources = [extras, part] if isinstance(extras, Mapping) else [part]
+    return {key: source[key] for source in sources for key in _HINTS if key in source}
 
 
 # -- native multimodal-generation (§2.4) --------------------------------------------------------

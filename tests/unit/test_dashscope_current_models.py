@@ -225,6 +225,11 @@ def test_a_block_the_model_cannot_take_is_refused_naming_block_and_model() -> No
         multimodal.check([Message("user", [{"type": "file"}])], "qwen3-vl-plus", None)
 
 
+def test_v1_block_extras_carry_the_hints() -> None:
+    block = {"type": "image", "url": "https://x/a.png", "extras": {"max_pixels": 1003520}}
+    assert multimodal.native_parts([block]) == [{"image": "https://x/a.png", "max_pixels": 1003520}]
+
+
 def test_compatible_mode_parts() -> None:
     parts = multimodal.compat_parts(
         [
