@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 import random
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryBudget", "RetryPolicy", "parse_retry_after"]
 
 _DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 
@@ -51,6 +52,40 @@ class RetryPolicy:
 
     def should_retry(self, retry_number: int) -> bool:
         return retry_number <= self.max_retries
+
+
+class RetryBudget:
+    """The retries one logical call may still spend, across every request it makes.
+
+    A call that needs a token first (Qianfan OAuth) passes the same budget to the token fetch
+    and to the call itself, so a dead token endpoint sees at most ``max_retries + 1`` requests
+    per call instead of ``(max_retries + 1)**2``. Thread-safe: one call may span threads.
+    """
+
+    def __init__(self, policy: RetryPolicy | None = None) -> None:
+        self.policy = policy or RetryPolicy()
+        self.used = 0
+        self._lock = threading.Lock()
+
+    @property
+    def remaining(self) -> int:
+        return max(self.policy.max_retries - self.used, 0)
+
+    def take(self) -> int | None:
+        """Spend one retry: its 1-based number (for the backoff), or None if none is left."""
+        with self._lock:
+            if not self.policy.should_retry(self.used + 1):
+                return None
+            self.used += 1
+            return self.used
+
+    def __repr__(self) -> str:
+        return f"RetryBudget(used={self.used}, max_retries={self.policy.max_retries})"
+
+    def __deepcopy__(self, memo: dict[int, object]) -> RetryBudget:
+        copy = RetryBudget(self.policy)
+        copy.used = self.used
+        return copy
 
 
 def _doubled(seconds: float, times: int) -> float:

@@ -1,43 +1,55 @@
 """The only code in cnllm that does I/O.
 
-``requests.Session`` for sync calls and ``httpx.AsyncClient`` for async ones, both pooled and
-created lazily; one retry loop (cnllm.retry) around the initial exchange; streams parsed by the
-one SSE decoder (cnllm.sse). Vendors plug in a single ``check`` function that turns an error
-response (an HTTP error or an error in a 200 body) into a typed exception.
+``requests.Session`` for sync calls and one ``aiohttp.ClientSession`` per event loop for async
+ones (cnllm._aio, imported on first async use), both pooled and created lazily; one retry loop
+(cnllm.retry) around the initial exchange; streams parsed by the one SSE decoder (cnllm.sse).
+Vendors plug in a single ``check`` function that turns an error response (an HTTP error or an
+error in a 200 body) into a typed exception.
+
+``timeout`` is a deadline, not a per-read limit: the longest one attempt may take to deliver
+its whole answer, or (streaming) the longest wait for the next event. Redirects are never
+followed. JSON bodies are serialised here, once, to the same bytes on both paths.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
-import ssl
+import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import certifi
-import httpx
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
 
 from cnllm import errors
+from cnllm._body import encode_json, redact_url
 from cnllm.errors import redact
-from cnllm.retry import RetryPolicy, parse_retry_after
+from cnllm.retry import RetryBudget, RetryPolicy, parse_retry_after
 from cnllm.sse import ServerSentEvent, SSEDecoder
+
+if TYPE_CHECKING:
+    from cnllm._aio import AioSessions
 
 logger = logging.getLogger("cnllm")
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 300.0
 POOL_SIZE = 64
-ASYNC_SHARDS = 16  # async connection pools per event loop (see _LoopClients)
+ASYNC_SHARDS = 1  # aiohttp needs no sharded pools; kept for benchmarks/run.py
+CHUNK = 65536
+NEVER_ACTED_STATUS = (429, 503)  # answers that prove a request was refused, not acted on
 
 
 class _RedactingFilter(logging.Filter):
-    """httpx logs every URL at INFO and urllib3 at DEBUG; Qianfan URLs carry access_token."""
+    """urllib3 logs every URL at DEBUG (aiohttp too); Qianfan URLs carry access_token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
@@ -47,7 +59,7 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-for _name in ("httpx", "httpcore", "urllib3.connectionpool", "cnllm"):
+for _name in ("aiohttp.client", "aiohttp.internal", "urllib3.connectionpool", "cnllm"):
     logging.getLogger(_name).addFilter(_RedactingFilter())
 
 
@@ -62,6 +74,14 @@ class HttpRequest:
     files: Mapping[str, tuple[str, bytes, str]] | None = None
     data: Mapping[str, str] | None = None
 
+    def __repr__(self) -> str:
+        # Headers and query parameters carry keys, tokens and signatures: show names only, so
+        # that tools printing frame locals (Sentry, pytest --showlocals) never show a secret.
+        return (
+            f"HttpRequest(method={self.method!r}, url={redact(self.url)!r}, "
+            f"params={_masked(self.params)}, headers={_masked(self.headers)})"
+        )
+
     def with_auth(
         self, *, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None
     ) -> HttpRequest:
@@ -70,6 +90,16 @@ class HttpRequest:
             params={**self.params, **(params or {})},
             headers={**self.headers, **(headers or {})},
         )
+
+    def body(self, vendor: str | None = None) -> bytes | None:
+        """The JSON body as sent (None when the request has another kind of body)."""
+        if self.json is None or self.content is not None or self.files is not None:
+            return None
+        return encode_json(self.json, vendor)
+
+
+def _masked(values: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{key!r}: '***'" for key in values) + "}"
 
 
 _UNPARSED = object()
@@ -82,6 +112,10 @@ class HttpResponse:
     content: bytes
     _parsed: Any = field(default=_UNPARSED, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        # A body may echo a key back ("Invalid API-key provided: sk-…"): its size only.
+        return f"HttpResponse(status={self.status}, content=<{len(self.content)} bytes>)"
+
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", errors="replace")
@@ -89,6 +123,8 @@ class HttpResponse:
     def json(self) -> Any:
         """The parsed body; parsed once (the vendor's check and its parser both read it)."""
         if self._parsed is _UNPARSED:
+            import json
+
             try:
                 parsed = json.loads(self.content)
             except ValueError as exc:
@@ -131,6 +167,16 @@ class EventParser(Protocol[T_co]):
         ...
 
 
+class Limiter(Protocol):
+    """A rate budget the transport consults before each attempt (cnllm.ratelimit)."""
+
+    def acquire(self, body: bytes | None = None) -> None: ...
+
+    async def aacquire(self, body: bytes | None = None) -> None: ...
+
+    def record(self, error: errors.CnLLMError | None) -> None: ...
+
+
 def _no_prepare(request: HttpRequest) -> HttpRequest:
     return request
 
@@ -151,22 +197,40 @@ class Transport:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        limiter: Limiter | None = None,
+        secrets: Iterable[str | None] | Callable[[], Iterable[str | None]] = (),
     ) -> None:
         self.check = check
+        # The credentials this transport's client holds (or a function giving them, for tokens
+        # that change): masked in every error built from a server's answer.
+        self.secrets = secrets if callable(secrets) else tuple(secrets)
         self.vendor = vendor
+        # The deadline of one attempt (whole answer), or of the wait for the next stream event.
         self.read_timeout = timeout if timeout is not None else DEFAULT_READ_TIMEOUT
         self.connect_timeout = min(connect_timeout, self.read_timeout)
         self.retry = retry or RetryPolicy()
+        self.limiter = limiter
         self._sleep = sleep
+        self._fresh_state()
+
+    def _fresh_state(self) -> None:
+        """Connections and locks: never shared with a copy or a forked child."""
         self._session: requests.Session | None = None
-        self._async_clients: dict[int, _LoopClients] = {}
-        self._ssl_context: ssl.SSLContext | None = None
+        self._aio: AioSessions | None = None
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     # -- clients ------------------------------------------------------------------------------
 
+    def _check_fork(self) -> None:
+        # A forked child inherits the parent's pooled sockets: using them would interleave
+        # both processes' requests on one connection (answers meant for another worker).
+        if self._pid != os.getpid():
+            self._fresh_state()  # abandon, never close: the sockets are the parent's
+
     @property
     def session(self) -> requests.Session:
+        self._check_fork()
         if self._session is None:
             with self._lock:
                 if self._session is None:
@@ -177,30 +241,13 @@ class Transport:
                     self._session = session
         return self._session
 
-    def async_client(self) -> httpx.AsyncClient:
-        """A pooled client of the running event loop (an httpx client cannot outlive its loop)."""
-        loop = asyncio.get_running_loop()
-        clients = self._async_clients.get(id(loop))
-        if clients is None or clients.loop is not loop:
-            self._async_clients = {
-                key: value
-                for key, value in self._async_clients.items()
-                if not value.loop.is_closed()
-            }
-            clients = _LoopClients(loop, self._new_async_client)
-            self._async_clients[id(loop)] = clients
-        return clients.next()
+    def _aio_sessions(self) -> AioSessions:
+        self._check_fork()
+        if self._aio is None:
+            from cnllm._aio import AioSessions  # aiohttp stays out of sync-only imports
 
-    def _new_async_client(self) -> httpx.AsyncClient:
-        if self._ssl_context is None:  # one context for every shard: loading CAs takes ~20 ms
-            self._ssl_context = ssl.create_default_context(cafile=certifi.where())
-        return httpx.AsyncClient(
-            timeout=httpx.Timeout(self.read_timeout, connect=self.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE // ASYNC_SHARDS
-            ),
-            verify=self._ssl_context,
-        )
+            self._aio = AioSessions(self.connect_timeout)
+        return self._aio
 
     def close(self) -> None:
         if self._session is not None:
@@ -208,81 +255,37 @@ class Transport:
             self._session = None
 
     async def aclose(self) -> None:
-        loops, self._async_clients = self._async_clients, {}
-        for clients in loops.values():
-            if clients.loop is asyncio.get_running_loop():
-                for client in clients.created:
-                    await client.aclose()
+        if self._aio is not None and self._pid == os.getpid():
+            await self._aio.aclose()
 
     def __getstate__(self) -> dict[str, Any]:
         # Pools and locks do not pickle; they are made again on first use.
         state = self.__dict__.copy()
-        state.update(_session=None, _async_clients={}, _lock=None, _ssl_context=None)
+        state.update(_session=None, _aio=None, _lock=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._fresh_state()
 
-    # -- sync ---------------------------------------------------------------------------------
+    def __deepcopy__(self, memo: dict[int, Any]) -> Transport:
+        # The copy shares the immutable configuration (and the process-wide rate budget),
+        # never the connections or locks.
+        copy = Transport.__new__(Transport)
+        copy.__setstate__(self.__getstate__())
+        return copy
 
-    def request(self, request: HttpRequest, prepare: Prepare = _no_prepare) -> HttpResponse:
-        """Send, retrying transient failures; returns a successful response or raises."""
-        response: HttpResponse = self._with_retries(lambda: self._send_once(prepare(request)))
-        return response
+    # -- retry decisions ----------------------------------------------------------------------
 
-    def stream(
-        self, request: HttpRequest, prepare: Prepare = _no_prepare
-    ) -> Iterator[ServerSentEvent]:
-        """Open a stream (retried until it starts), then yield its events as they arrive."""
-        response = self._with_retries(lambda: self._open_stream(prepare(request)))
-        return self._read_events(response)
-
-    def stream_items(
-        self,
-        request: HttpRequest,
-        new_parser: Callable[[], EventParser[T]],
-        prepare: Prepare = _no_prepare,
-    ) -> Iterator[T]:
-        """Parsed items of a stream. A transient failure after the stream opened but before
-        any item reached the caller (an error event, a break) replays the request under the
-        same retry policy; once an item was delivered, a failure is raised, never hidden."""
-        failures = 0
-        while True:
-            parser, opened, delivered = new_parser(), False, False
-            try:
-                for event in self.stream(request, prepare):
-                    opened = True
-                    item = parser.feed(event)
-                    if item is not None:
-                        delivered = True
-                        yield item
-                last = parser.finish()
-                if last is not None:
-                    yield last
-                return
-            except errors.CnLLMError as error:
-                failures += 1
-                if delivered or not self._replayable(error, opened, failures):
-                    raise
-                self._sleep(self._backoff(error, failures))
-
-    def _replayable(self, error: errors.CnLLMError, opened: bool, failures: int) -> bool:
-        # A stream that failed to open was already retried by stream(); only what failed
-        # after it opened is replayed here.
-        opened = opened or isinstance(error, errors.StreamInterruptedError)
-        return opened and error.retryable and self.retry.should_retry(failures)
-
-    def _with_retries(self, attempt: Callable[[], Any]) -> Any:
-        retry_number = 0
-        while True:
-            try:
-                return attempt()
-            except errors.CnLLMError as error:
-                retry_number += 1
-                if not (error.retryable and self.retry.should_retry(retry_number)):
-                    raise
-                self._sleep(self._backoff(error, retry_number))
+    def _retry_number(
+        self, error: errors.CnLLMError, budget: RetryBudget, idempotent: bool
+    ) -> int | None:
+        """The number of the retry to make after ``error``, or None to raise it."""
+        if not error.retryable:
+            return None
+        if not idempotent and not _never_acted(error):
+            return None
+        return budget.take()
 
     def _backoff(self, error: errors.CnLLMError, retry_number: int) -> float:
         delay = self.retry.backoff(retry_number, error.retry_after)
@@ -291,111 +294,71 @@ class Transport:
         )
         return delay
 
-    def _requests_kwargs(self, request: HttpRequest) -> dict[str, Any]:
-        return {
-            "params": dict(request.params) or None,
-            "headers": dict(request.headers),
-            "json": request.json if request.content is None and request.files is None else None,
-            "data": request.content if request.content is not None else request.data,
-            "files": request.files,
-            "timeout": (self.connect_timeout, self.read_timeout),
-        }
+    def _replay_number(
+        self, error: errors.CnLLMError, opened: bool, budget: RetryBudget, idempotent: bool
+    ) -> int | None:
+        # A stream that failed to open was already retried by stream(); only what failed
+        # after it opened is replayed here.
+        opened = opened or isinstance(error, errors.StreamInterruptedError)
+        return self._retry_number(error, budget, idempotent) if opened else None
 
-    def _send_once(self, request: HttpRequest) -> HttpResponse:
-        try:
-            raw = self.session.request(
-                request.method, request.url, **self._requests_kwargs(request)
-            )
-        except requests.RequestException as exc:
-            raise self._transport_error(exc) from None
-        response = HttpResponse(raw.status_code, dict(raw.headers), raw.content)
-        self._check(response)
+    def _note(self, error: errors.CnLLMError | None) -> None:
+        if self.limiter is not None:
+            self.limiter.record(error)
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    def request(
+        self,
+        request: HttpRequest,
+        prepare: Prepare = _no_prepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> HttpResponse:
+        """Send, retrying transient failures; returns a successful response or raises."""
+        body = request.body(self.vendor)  # a bad body fails before anything is sent
+        response: HttpResponse = self._with_retries(
+            lambda: self._send_once(prepare(request), body), budget, idempotent, body
+        )
         return response
 
-    def _open_stream(self, request: HttpRequest) -> requests.Response:
-        try:
-            raw = self.session.request(
-                request.method, request.url, stream=True, **self._requests_kwargs(request)
-            )
-        except requests.RequestException as exc:
-            raise self._transport_error(exc) from None
-        if raw.status_code != 200 or "event-stream" not in raw.headers.get("content-type", ""):
-            # An error (or a plain JSON answer) instead of a stream: read it whole and check it.
-            try:
-                content = raw.content
-            except requests.RequestException as exc:
-                raise self._transport_error(exc) from None
-            finally:
-                raw.close()
-            response = HttpResponse(raw.status_code, dict(raw.headers), content)
-            self._check(response)
-            return _SingleBodyStream(response)  # type: ignore[return-value]
-        return raw
-
-    def _read_events(self, raw: requests.Response) -> Iterator[ServerSentEvent]:
-        if isinstance(raw, _SingleBodyStream):
-            yield raw.as_event()
-            return
-        decoder = SSEDecoder()
-        try:
-            for chunk in raw.iter_content(chunk_size=None):
-                yield from decoder.feed(chunk)
-            yield from decoder.flush()
-        except requests.RequestException as exc:
-            raise errors.StreamInterruptedError(
-                f"the stream broke: {type(exc).__name__}", vendor=self.vendor
-            ) from None
-        finally:
-            raw.close()
-
-    # -- async --------------------------------------------------------------------------------
-
-    async def arequest(
-        self, request: HttpRequest, prepare: AsyncPrepare = _no_aprepare
-    ) -> HttpResponse:
-        async def attempt() -> HttpResponse:
-            return await self._asend_once(await prepare(request))
-
-        result: HttpResponse = await self._awith_retries(attempt)
-        return result
-
-    async def astream(
-        self, request: HttpRequest, prepare: AsyncPrepare = _no_aprepare
-    ) -> AsyncIterator[ServerSentEvent]:
-        async def attempt() -> Any:
-            return await self._aopen_stream(await prepare(request))
-
-        opened = await self._awith_retries(attempt)
+    def stream(
+        self,
+        request: HttpRequest,
+        prepare: Prepare = _no_prepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> Iterator[ServerSentEvent]:
+        """Open a stream (retried until it starts), then yield its events as they arrive."""
+        body = request.body(self.vendor)
+        opened = self._with_retries(
+            lambda: self._open_stream(prepare(request), body), budget, idempotent, body
+        )
         if isinstance(opened, _SingleBodyStream):
-            yield opened.as_event()
-            return
-        decoder = SSEDecoder()
-        try:
-            async for chunk in opened.aiter_raw():
-                for event in decoder.feed(chunk):
-                    yield event
-            for event in decoder.flush():
-                yield event
-        except httpx.HTTPError as exc:
-            raise errors.StreamInterruptedError(
-                f"the stream broke: {type(exc).__name__}", vendor=self.vendor
-            ) from None
-        finally:
-            await opened.aclose()
+            return iter([opened.as_event()])
+        return self._read_events(opened)
 
-    async def astream_items(
+    def stream_items(
         self,
         request: HttpRequest,
         new_parser: Callable[[], EventParser[T]],
-        prepare: AsyncPrepare = _no_aprepare,
-    ) -> AsyncIterator[T]:
-        """The async twin of ``stream_items``."""
-        failures = 0
+        prepare: Prepare = _no_prepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> Iterator[T]:
+        """Parsed items of a stream. A transient failure after the stream opened but before
+        any item reached the caller (an error event, a break, a stall) replays the request
+        under the same retry budget; once an item was delivered, a failure is raised."""
+        budget = budget or RetryBudget(self.retry)
         while True:
             parser, opened, delivered = new_parser(), False, False
             try:
-                async for event in self.astream(request, prepare):
-                    opened = True
+                events = self.stream(request, prepare, budget=budget, idempotent=idempotent)
+                opened = True
+                for event in events:
                     item = parser.feed(event)
                     if item is not None:
                         delivered = True
@@ -405,66 +368,294 @@ class Transport:
                     yield last
                 return
             except errors.CnLLMError as error:
-                failures += 1
-                if delivered or not self._replayable(error, opened, failures):
+                number = (
+                    None if delivered else self._replay_number(error, opened, budget, idempotent)
+                )
+                if number is None:
                     raise
-                await asyncio.sleep(self._backoff(error, failures))
+                self._sleep(self._backoff(error, number))
 
-    async def _awith_retries(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
-        retry_number = 0
+    def _with_retries(
+        self,
+        attempt: Callable[[], Any],
+        budget: RetryBudget | None,
+        idempotent: bool,
+        body: bytes | None = None,
+    ) -> Any:
+        budget = budget or RetryBudget(self.retry)
         while True:
+            if self.limiter is not None:
+                self.limiter.acquire(body)
             try:
-                return await attempt()
+                result = attempt()
             except errors.CnLLMError as error:
-                retry_number += 1
-                if not (error.retryable and self.retry.should_retry(retry_number)):
+                self._note(error)
+                number = self._retry_number(error, budget, idempotent)
+                if number is None:
                     raise
-                await asyncio.sleep(self._backoff(error, retry_number))
+                self._sleep(self._backoff(error, number))
+            else:
+                self._note(None)
+                return result
 
-    @staticmethod
-    def _httpx_request(client: httpx.AsyncClient, request: HttpRequest) -> httpx.Request:
-        return client.build_request(
-            request.method,
-            request.url,
-            params=dict(request.params) or None,
-            headers=dict(request.headers),
-            json=request.json if request.content is None and request.files is None else None,
-            content=request.content,
-            data=request.data,
-            files=request.files,
-        )
+    def _requests_kwargs(self, request: HttpRequest, body: bytes | None) -> dict[str, Any]:
+        headers = dict(request.headers)
+        if body is not None and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = "application/json"
+        data: Any = request.data
+        if request.content is not None:
+            data = request.content
+        elif body is not None:
+            data = body
+        return {
+            "params": dict(request.params) or None,
+            "headers": headers,
+            "data": data,
+            "files": request.files,
+            "timeout": (self.connect_timeout, self.read_timeout),
+            "allow_redirects": False,  # a redirect is a misconfiguration: never followed
+            "stream": True,  # the body is read here, under the attempt's deadline
+        }
 
-    async def _asend_once(self, request: HttpRequest) -> HttpResponse:
-        client = self.async_client()
+    def _open(self, request: HttpRequest, body: bytes | None) -> requests.Response:
         try:
-            raw = await client.send(self._httpx_request(client, request))
-        except httpx.HTTPError as exc:
+            return self.session.request(
+                request.method, request.url, **self._requests_kwargs(request, body)
+            )
+        except requests.RequestException as exc:
             raise self._transport_error(exc) from None
-        response = HttpResponse(raw.status_code, dict(raw.headers), raw.content)
+
+    def _send_once(self, request: HttpRequest, body: bytes | None) -> HttpResponse:
+        deadline = time.monotonic() + self.read_timeout
+        raw = self._open(request, body)
+        try:
+            # No local holds the raw body: tools that print frame locals would show what a
+            # server echoed (its repr, HttpResponse's, is masked).
+            response = HttpResponse(
+                raw.status_code, dict(raw.headers), self._read_body(raw, deadline)
+            )
+        finally:
+            raw.close()
         self._check(response)
         return response
 
-    async def _aopen_stream(self, request: HttpRequest) -> Any:
-        client = self.async_client()
+    def _read_body(self, raw: requests.Response, deadline: float) -> bytes:
+        """The whole body, or TimeoutError once the deadline passes (a trickling server)."""
+        if not isinstance(raw.raw, BaseHTTPResponse):  # a test double answered from memory
+            return raw.content
+        chunks: list[bytes] = []
         try:
-            raw = await client.send(self._httpx_request(client, request), stream=True)
-        except httpx.HTTPError as exc:
+            while chunk := self._read_chunk(raw, deadline):
+                chunks.append(chunk)
+        except (Urllib3Error, OSError) as exc:
             raise self._transport_error(exc) from None
-        if raw.status_code != 200 or "event-stream" not in raw.headers.get("content-type", ""):
-            try:
-                content = await raw.aread()
-            except httpx.HTTPError as exc:
-                raise self._transport_error(exc) from None
-            finally:
-                await raw.aclose()
-            response = HttpResponse(raw.status_code, dict(raw.headers), content)
+        return b"".join(chunks)
+
+    def _read_chunk(self, raw: requests.Response, deadline: float) -> bytes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise errors.TimeoutError(
+                f"no complete answer within timeout={self.read_timeout}s", vendor=self.vendor
+            )
+        _set_read_timeout(raw, remaining)
+        chunk: bytes | None = raw.raw.read1(CHUNK, decode_content=True)
+        return chunk or b""
+
+    def _open_stream(
+        self, request: HttpRequest, body: bytes | None
+    ) -> requests.Response | _SingleBodyStream:
+        deadline = time.monotonic() + self.read_timeout
+        raw = self._open(request, body)
+        if raw.status_code == 200 and "event-stream" in raw.headers.get("content-type", ""):
+            return raw
+        # An error (or a plain JSON answer) instead of a stream: read it whole and check it.
+        try:
+            response = HttpResponse(
+                raw.status_code, dict(raw.headers), self._read_body(raw, deadline)
+            )
+        finally:
+            raw.close()
+        self._check(response)
+        return _SingleBodyStream(response)
+
+    def _read_events(self, raw: requests.Response) -> Iterator[ServerSentEvent]:
+        decoder = SSEDecoder()
+        try:
+            if not isinstance(raw.raw, BaseHTTPResponse):  # a test double answered
+                yield from decoder.feed(raw.content)
+                yield from decoder.flush()
+                return
+            deadline = time.monotonic() + self.read_timeout
+            while chunk := self._read_chunk_of_stream(raw, deadline):
+                events = decoder.feed(chunk)
+                if events:
+                    yield from events
+                    deadline = time.monotonic() + self.read_timeout  # the caller's time is free
+            yield from decoder.flush()
+        finally:
+            raw.close()
+
+    def _read_chunk_of_stream(self, raw: requests.Response, deadline: float) -> bytes:
+        try:
+            return self._read_chunk(raw, deadline)
+        except errors.TimeoutError:
+            raise errors.TimeoutError(
+                f"no stream event within timeout={self.read_timeout}s", vendor=self.vendor
+            ) from None
+        except (Urllib3Error, OSError) as exc:
+            if isinstance(exc, ReadTimeoutError) or "timed out" in str(exc):
+                raise errors.TimeoutError(
+                    f"no stream event within timeout={self.read_timeout}s", vendor=self.vendor
+                ) from None
+            raise errors.StreamInterruptedError(
+                f"the stream broke: {type(exc).__name__}", vendor=self.vendor
+            ) from None
+
+    # -- async --------------------------------------------------------------------------------
+
+    async def arequest(
+        self,
+        request: HttpRequest,
+        prepare: AsyncPrepare = _no_aprepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> HttpResponse:
+        body = request.body(self.vendor)
+        sessions = self._aio_sessions()
+
+        async def attempt() -> HttpResponse:
+            prepared = await prepare(request)
+            response = HttpResponse(
+                *await sessions.send(prepared, body, self.read_timeout, self.vendor)
+            )
             self._check(response)
-            return _SingleBodyStream(response)
-        return raw
+            return response
+
+        result: HttpResponse = await self._awith_retries(attempt, budget, idempotent, body)
+        return result
+
+    async def astream(
+        self,
+        request: HttpRequest,
+        prepare: AsyncPrepare = _no_aprepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> AsyncIterator[ServerSentEvent]:
+        opened = await self._aopen_stream(request, prepare, budget, idempotent)
+        async for event in self._aread_events(opened):
+            yield event
+
+    async def _aopen_stream(
+        self,
+        request: HttpRequest,
+        prepare: AsyncPrepare,
+        budget: RetryBudget | None,
+        idempotent: bool,
+    ) -> Any:
+        body = request.body(self.vendor)
+        sessions = self._aio_sessions()
+
+        async def attempt() -> Any:
+            prepared = await prepare(request)
+            opened = await sessions.open_stream(prepared, body, self.read_timeout, self.vendor)
+            if isinstance(opened, tuple):  # not a stream: the whole answer
+                response = HttpResponse(*opened)
+                del opened  # the raw body: no local may hold what a server echoed
+                self._check(response)
+                return _SingleBodyStream(response)
+            return opened
+
+        return await self._awith_retries(attempt, budget, idempotent, body)
+
+    async def _aread_events(self, opened: Any) -> AsyncIterator[ServerSentEvent]:
+        if isinstance(opened, _SingleBodyStream):
+            yield opened.as_event()
+            return
+        decoder = SSEDecoder()
+        try:
+            async for chunk in opened.chunks(self.read_timeout, self.vendor):
+                for event in decoder.feed(chunk):
+                    yield event
+                    opened.reset_deadline()  # waits in the caller do not count
+            for event in decoder.flush():
+                yield event
+        finally:
+            opened.release()
+
+    async def astream_items(
+        self,
+        request: HttpRequest,
+        new_parser: Callable[[], EventParser[T]],
+        prepare: AsyncPrepare = _no_aprepare,
+        *,
+        budget: RetryBudget | None = None,
+        idempotent: bool = True,
+    ) -> AsyncIterator[T]:
+        """The async twin of ``stream_items``."""
+        budget = budget or RetryBudget(self.retry)
+        while True:
+            parser, opened, delivered = new_parser(), False, False
+            try:
+                stream = await self._aopen_stream(request, prepare, budget, idempotent)
+                opened = True
+                async for event in self._aread_events(stream):
+                    item = parser.feed(event)
+                    if item is not None:
+                        delivered = True
+                        yield item
+                last = parser.finish()
+                if last is not None:
+                    yield last
+                return
+            except errors.CnLLMError as error:
+                number = (
+                    None if delivered else self._replay_number(error, opened, budget, idempotent)
+                )
+                if number is None:
+                    raise
+                await asyncio.sleep(self._backoff(error, number))
+
+    async def _awith_retries(
+        self,
+        attempt: Callable[[], Awaitable[Any]],
+        budget: RetryBudget | None,
+        idempotent: bool,
+        body: bytes | None = None,
+    ) -> Any:
+        budget = budget or RetryBudget(self.retry)
+        while True:
+            if self.limiter is not None:
+                await self.limiter.aacquire(body)
+            try:
+                result = await attempt()
+            except errors.CnLLMError as error:
+                self._note(error)
+                number = self._retry_number(error, budget, idempotent)
+                if number is None:
+                    raise
+                await asyncio.sleep(self._backoff(error, number))
+            else:
+                self._note(None)
+                return result
 
     # -- errors -------------------------------------------------------------------------------
 
     def _check(self, response: HttpResponse) -> None:
+        if 300 <= response.status < 400:
+            raise _redirect_error(response, self.vendor)
+        try:
+            self._check_unscrubbed(response)
+        except errors.CnLLMError as error:
+            # Servers echo keys back; the traceback below this frame holds the raw body, and
+            # no local here may hold a secret (tools print frame locals).
+            raise errors.scrub_error(error, self._secrets()).with_traceback(None) from None
+
+    def _secrets(self) -> Iterable[str | None]:
+        return self.secrets() if callable(self.secrets) else self.secrets
+
+    def _check_unscrubbed(self, response: HttpResponse) -> None:
         try:
             self.check(response)
         except errors.APIError as error:
@@ -484,33 +675,45 @@ class Transport:
             )
 
     def _transport_error(self, exc: Exception) -> errors.CnLLMError:
-        timed_out = isinstance(exc, (requests.Timeout, httpx.TimeoutException))
-        cls: type[errors.CnLLMError] = errors.TimeoutError if timed_out else errors.ConnectionError
-        return cls(f"{type(exc).__name__}: {exc}", vendor=self.vendor)
+        message = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, (requests.Timeout, ReadTimeoutError, TimeoutError)):
+            return errors.TimeoutError(message, vendor=self.vendor)
+        if isinstance(exc, requests.ConnectionError) and _never_connected(exc):
+            return errors.ConnectError(message, vendor=self.vendor)
+        return errors.ConnectionError(message, vendor=self.vendor)
 
 
-class _LoopClients:
-    """The httpx clients of one event loop, used in turn, each created on first use.
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when requests failed to open the connection (nothing was sent)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
-    httpcore's pool scans every connection for every queued request (encode/httpcore#1035);
-    with 64 requests over 64 warm connections that scan costs more than a second of CPU. Several
-    small pools keep each scan short: 64 concurrent calls at 200 ms latency take ~0.3 s, not 1.5.
-    """
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, factory: Callable[[], httpx.AsyncClient]
-    ) -> None:
-        self.loop = loop
-        self.factory = factory
-        self.created: list[httpx.AsyncClient] = []
-        self.turn = 0
+def _never_acted(error: errors.CnLLMError) -> bool:
+    """The failure proves the server did not act on the request (safe to send it again)."""
+    if isinstance(error, errors.ConnectError):
+        return True
+    return isinstance(error, errors.APIError) and error.status_code in NEVER_ACTED_STATUS
 
-    def next(self) -> httpx.AsyncClient:
-        self.turn = (self.turn + 1) % ASYNC_SHARDS
-        if self.turn >= len(self.created):
-            self.created.append(self.factory())
-            return self.created[-1]
-        return self.created[self.turn]
+
+def _redirect_error(response: HttpResponse, vendor: str) -> errors.RedirectError:
+    location = redact_url(response.header("location") or "")
+    return errors.RedirectError(
+        f"HTTP {response.status} redirect to {location or '(no Location)'}: redirects are not "
+        "followed (check the base URL)",
+        vendor=vendor,
+        status_code=response.status,
+        location=location or None,
+    )
+
+
+def _set_read_timeout(raw: requests.Response, seconds: float) -> None:
+    """Bound the next socket read by what is left of the deadline (best effort)."""
+    connection = getattr(raw.raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.settimeout(max(seconds, 0.001))
 
 
 class _SingleBodyStream:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from langchain_cnllm.llms.dashscope import DashScopeLLM
     from langchain_cnllm.llms.koala import KoalaLLM
     from langchain_cnllm.llms.qianfan import QianfanLLM
+    from langchain_cnllm.rerank import DashScopeRerank, QianfanRerank
     from langchain_cnllm.retrievers.clueai import ClueAIRetriever
 
 _EXPORTS: dict[str, str] = {
@@ -41,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "ClueAIClassifier": "langchain_cnllm.clueai_tools",
     "ClueAIText2ImageTool": "langchain_cnllm.clueai_tools",
     "ClueAIFineTuner": "langchain_cnllm.clueai_finetune",
+    "QianfanRerank": "langchain_cnllm.rerank",
+    "DashScopeRerank": "langchain_cnllm.rerank",
 }
 
 __all__ = [
@@ -55,10 +58,12 @@ __all__ = [
     "ClueAIText2ImageTool",
     "DashScopeEmbeddings",
     "DashScopeLLM",
+    "DashScopeRerank",
     "KoalaEmbeddings",
     "KoalaLLM",
     "QianfanEmbeddings",
     "QianfanLLM",
+    "QianfanRerank",
 ]
 
 

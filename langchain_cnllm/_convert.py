@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.language_models import ModelProfile as LCModelProfile
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -16,12 +17,23 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
-from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from cnllm import errors
-from cnllm.types import ChatDelta, ChatResult, Message, Role, ToolCall, ToolSpec, Usage
+from cnllm import errors, profiles
+from cnllm.types import (
+    ChatDelta,
+    ChatResult,
+    Message,
+    ModelProfile,
+    Role,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
+
+REASONING_KEY = "reasoning_content"  # where core's content_blocks looks for plain reasoning
 
 _ROLES: dict[str, Role] = {
     "system": "system",
@@ -68,7 +80,10 @@ def to_message(message: BaseMessage) -> Message:
             )
             for index, call in enumerate(message.tool_calls)
         )
-        return Message("assistant", _text(message.content), tool_calls=calls)
+        # v1 content lists hold reasoning and tool_call blocks too: only text goes as content.
+        return Message(
+            "assistant", _text(message.content), tool_calls=calls, reasoning=reasoning_of(message)
+        )
     if isinstance(message, ToolMessage):
         return Message("tool", _text(message.content), tool_call_id=message.tool_call_id)
     if isinstance(message, FunctionMessage):
@@ -76,6 +91,22 @@ def to_message(message: BaseMessage) -> Message:
     if isinstance(message, ChatMessage) and message.role.lower() in _ROLES:
         return Message(_ROLES[message.role.lower()], content_parts(message.content))
     raise errors.ValidationError("messages", f"unsupported message type {type(message).__name__}")
+
+
+def reasoning_of(message: AIMessage) -> str | None:
+    """An earlier turn's reasoning, kept for the dialect to send back or drop: from
+    ``additional_kwargs`` (our form) or from v1 ``reasoning`` blocks in the content."""
+    kept = message.additional_kwargs.get(REASONING_KEY)
+    if isinstance(kept, str) and kept:
+        return kept
+    if isinstance(message.content, list):
+        pieces = [
+            str(block.get("reasoning") or "")
+            for block in message.content
+            if isinstance(block, dict) and block.get("type") == "reasoning"
+        ]
+        return "".join(pieces) or None
+    return None
 
 
 def to_messages(messages: Sequence[BaseMessage]) -> tuple[Message, ...]:
@@ -92,13 +123,48 @@ def to_tool_spec(tool: Any) -> ToolSpec:
 
 
 def usage_metadata(usage: Usage | None) -> UsageMetadata | None:
+    """Counts as reported; the details only when the vendor reported them."""
     if usage is None:
         return None
-    return UsageMetadata(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        total_tokens=usage.total_tokens,
-    )
+    metadata: dict[str, Any] = {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+    if usage.cached_input_tokens is not None:
+        metadata["input_token_details"] = InputTokenDetails(cache_read=usage.cached_input_tokens)
+    if usage.reasoning_tokens is not None:
+        metadata["output_token_details"] = OutputTokenDetails(reasoning=usage.reasoning_tokens)
+    # The detail keys are optional at runtime; core's stubs mark them required.
+    return cast(UsageMetadata, metadata)
+
+
+def lc_profile(profile: ModelProfile) -> LCModelProfile:
+    """A model table entry in langchain-core's ModelProfile keys (conventions-2026 §1.2).
+
+    ``structured_output`` is true where a ``response_format`` json_schema is honoured
+    (natively, or through the model's JSON mode): ``create_agent`` then sends it.
+    """
+    lc: LCModelProfile = {
+        "text_inputs": True,
+        "text_outputs": True,
+        "image_inputs": profile.image_input,
+        "image_url_inputs": profile.image_input,
+        "audio_inputs": profile.audio_input,
+        "video_inputs": profile.video_input,
+        "pdf_inputs": False,
+        "reasoning_output": profile.reasoning_output,
+        "tool_calling": profile.tool_calling,
+        "tool_choice": profile.tool_choice,
+        # Our streams carry each tool call whole, on the final chunk: well formed.
+        "tool_call_streaming": profile.tool_calling,
+        "structured_output": profiles.native_structured_output(profile),
+    }
+    if profile.context_window is not None:
+        lc["max_input_tokens"] = profile.context_window
+    if profile.max_output_tokens is not None:
+        lc["max_output_tokens"] = profile.max_output_tokens
+    return lc
 
 
 def _parsed_calls(calls: Sequence[ToolCall]) -> tuple[list[Any], list[Any]]:
@@ -141,6 +207,7 @@ def to_ai_message(result: ChatResult, provider: str) -> AIMessage:
     valid, invalid = _parsed_calls(result.tool_calls)
     return AIMessage(
         content=result.text,
+        additional_kwargs={REASONING_KEY: result.reasoning} if result.reasoning else {},
         tool_calls=valid,
         invalid_tool_calls=invalid,
         usage_metadata=usage_metadata(result.usage),
@@ -154,8 +221,10 @@ def to_chunk(delta: ChatDelta, provider: str) -> AIMessageChunk:
         tool_call_chunk(name=call.name, args=call.arguments, id=call.id, index=index)
         for index, call in enumerate(delta.tool_calls)
     ]
+    # Each reasoning increment rides on its own chunk: strings concatenate when chunks merge.
     return AIMessageChunk(
         content=delta.text,
+        additional_kwargs={REASONING_KEY: delta.reasoning} if delta.reasoning else {},
         tool_call_chunks=chunks,
         usage_metadata=usage_metadata(delta.usage),
         response_metadata=response_metadata(delta, provider, final=delta.is_final),

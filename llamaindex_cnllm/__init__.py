@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from llamaindex_cnllm.llms.dashscope import DashScope
     from llamaindex_cnllm.llms.koala import Koala
     from llamaindex_cnllm.llms.qianfan import Qianfan
+    from llamaindex_cnllm.postprocessor import DashScopeRerank, QianfanRerank
     from llamaindex_cnllm.retrievers.clueai import ClueAIRetriever
 
 _EXPORTS: dict[str, str] = {
@@ -27,6 +28,8 @@ _EXPORTS: dict[str, str] = {
     "DashScopeEmbedding": "llamaindex_cnllm.embeddings.dashscope",
     "ClueAI": "llamaindex_cnllm.llms.clueai",
     "ClueAIRetriever": "llamaindex_cnllm.retrievers.clueai",
+    "QianfanRerank": "llamaindex_cnllm.postprocessor",
+    "DashScopeRerank": "llamaindex_cnllm.postprocessor",
 }
 
 __all__ = [
@@ -34,10 +37,12 @@ __all__ = [
     "ClueAIRetriever",
     "DashScope",
     "DashScopeEmbedding",
+    "DashScopeRerank",
     "Koala",
     "KoalaEmbedding",
     "Qianfan",
     "QianfanEmbedding",
+    "QianfanRerank",
 ]
 
 

@@ -14,6 +14,7 @@ from llama_index.core.base.llms.types import (
     ImageBlock,
     MessageRole,
     TextBlock,
+    ThinkingBlock,
     ToolCallBlock,
     VideoBlock,
 )
@@ -97,12 +98,23 @@ def _tool_calls(message: ChatMessage) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
+def _thinking(message: ChatMessage) -> str | None:
+    pieces = [b.content or "" for b in message.blocks if isinstance(b, ThinkingBlock)]
+    return "".join(pieces) or None
+
+
 def to_message(message: ChatMessage) -> Message:
     role = _ROLES.get(str(message.role.value if hasattr(message.role, "value") else message.role))
     if role is None:
         raise errors.ValidationError("messages", f"unsupported role {message.role!r}")
     if role == "assistant":
-        return Message("assistant", message.content or "", tool_calls=_tool_calls(message))
+        # ThinkingBlocks are kept as the turn's reasoning; the dialect sends it back or not.
+        return Message(
+            "assistant",
+            message.content or "",
+            tool_calls=_tool_calls(message),
+            reasoning=_thinking(message),
+        )
     if role == "tool":
         return Message(
             "tool",
@@ -122,15 +134,20 @@ def to_tool_spec(tool: Any) -> ToolSpec:
     return ToolSpec(metadata.get_name(), metadata.description, metadata.get_parameters_dict())
 
 
-def usage_dict(usage: Usage | None) -> dict[str, int] | None:
+def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
     """OpenAI's keys, which LlamaIndex's TokenCountingHandler reads from ``raw["usage"]``."""
     if usage is None:
         return None
-    return {
+    counts: dict[str, Any] = {
         "prompt_tokens": usage.input_tokens,
         "completion_tokens": usage.output_tokens,
         "total_tokens": usage.total_tokens,
     }
+    if usage.cached_input_tokens is not None:
+        counts["prompt_tokens_details"] = {"cached_tokens": usage.cached_input_tokens}
+    if usage.reasoning_tokens is not None:
+        counts["completion_tokens_details"] = {"reasoning_tokens": usage.reasoning_tokens}
+    return counts
 
 
 def _raw(result: ChatResult | ChatDelta) -> dict[str, Any]:
@@ -144,8 +161,14 @@ def _raw(result: ChatResult | ChatDelta) -> dict[str, Any]:
     return raw
 
 
-def _assistant(text: str, calls: Sequence[ToolCall]) -> ChatMessage:
-    blocks: list[Any] = [TextBlock(text=text)] if text or not calls else []
+def _assistant(
+    text: str, calls: Sequence[ToolCall], reasoning: str = "", reasoning_tokens: int | None = None
+) -> ChatMessage:
+    blocks: list[Any] = []
+    if reasoning:
+        blocks.append(ThinkingBlock(content=reasoning, num_tokens=reasoning_tokens))
+    if text or not calls:
+        blocks.append(TextBlock(text=text))
     for call in calls:
         try:
             arguments: dict[str, Any] | str = json.loads(call.arguments or "{}")
@@ -160,24 +183,31 @@ def _assistant(text: str, calls: Sequence[ToolCall]) -> ChatMessage:
 def to_chat_response(result: ChatResult) -> ChatResponse:
     raw = _raw(result)
     extra = {"usage": raw["usage"]} if "usage" in raw else {}
-    return ChatResponse(
-        message=_assistant(result.text, result.tool_calls), raw=raw, additional_kwargs=extra
-    )
+    tokens = result.usage.reasoning_tokens if result.usage else None
+    message = _assistant(result.text, result.tool_calls, result.reasoning, tokens)
+    return ChatResponse(message=message, raw=raw, additional_kwargs=extra)
 
 
 class StreamAccumulator:
-    """LlamaIndex streams carry the text so far in ``message`` and the increment in ``delta``."""
+    """LlamaIndex streams carry the text (and thinking) so far in ``message``, the text's
+    increment in ``delta`` and the thinking's in ``additional_kwargs["thinking_delta"]``,
+    which agents surface as ``AgentStream.thinking_delta``."""
 
     def __init__(self) -> None:
         self.text = ""
+        self.reasoning = ""
         self.calls: list[ToolCall] = []
 
     def add(self, delta: ChatDelta) -> ChatResponse:
         self.text += delta.text
+        self.reasoning += delta.reasoning
         self.calls.extend(delta.tool_calls)
         raw = _raw(delta) if delta.is_final else {"model": delta.model}
-        extra = {"usage": raw["usage"]} if "usage" in raw else {}
-        message = _assistant(self.text, self.calls)
+        extra: dict[str, Any] = {"usage": raw["usage"]} if "usage" in raw else {}
+        if delta.reasoning:
+            extra["thinking_delta"] = delta.reasoning
+        tokens = delta.usage.reasoning_tokens if delta.usage else None
+        message = _assistant(self.text, self.calls, self.reasoning, tokens)
         return ChatResponse(message=message, delta=delta.text, raw=raw, additional_kwargs=extra)
 
 

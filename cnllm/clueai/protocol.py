@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from cnllm import errors
+from cnllm import errors, parsing
 from cnllm.transport import HttpRequest, HttpResponse
 
 VENDOR = "clueai"
@@ -131,6 +131,7 @@ def _number(name: str, value: Any, *, integer: bool = False) -> None:
 
 def validate_config(config: GenerateConfig) -> None:
     """Ranges of the HF ``generate()`` parameters the service forwards to (PKG)."""
+    errors.require_finite(config, vendor=VENDOR)
     checks: list[tuple[str, bool, Any, str]] = [
         ("top_p", False, lambda v: 0 < v <= 1, "must be in (0, 1]"),
         ("temperature", False, lambda v: v >= 0, "must be >= 0 (0 means greedy)"),
@@ -156,6 +157,23 @@ def validate_config(config: GenerateConfig) -> None:
     low, high = config.min_length, config.max_length
     if low is not None and high is not None and low > high:
         raise _invalid("min_length", f"{low} is above max_length {high}")
+
+
+def max_length_for(max_tokens: Any, max_length: int | None = None) -> int:
+    """LangChain's ``max_tokens`` as the service's ``max_length`` (§8), checked before anything
+    is sent: a positive integer, and not contradicting a ``max_length`` also given."""
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise _invalid(
+            "max_tokens",
+            f"{max_tokens!r}: must be a positive integer (sent as generate_config.max_length)",
+        )
+    if max_length is not None and max_length != max_tokens:
+        raise _invalid(
+            "max_tokens",
+            f"{max_tokens} conflicts with max_length={max_length}: they are the same setting, "
+            "give one of them",
+        )
+    return max_tokens
 
 
 # Call-time keywords that are not generate_config keys (client options).
@@ -601,16 +619,20 @@ def parse_generations(body: dict[str, Any]) -> list[Generation]:
     if not isinstance(result, list) or not result:
         raise _missing(body, "result", "a generate request")
     generations = []
-    for item in result:
+    for index, item in enumerate(result):
         if not isinstance(item, dict) or not isinstance(item.get("generate_text"), str):
             raise errors.ProtocolError(
-                f"a generation without generate_text: {str(item)[:200]}", vendor=VENDOR
+                f"a generation without generate_text (result[{index}].generate_text): "
+                f"{str(item)[:200]}",
+                vendor=VENDOR,
             )
         likelihood = item.get("likelihood")
         generations.append(
             Generation(
                 item["generate_text"],
-                float(likelihood) if likelihood is not None else None,
+                parsing.number(likelihood, f"result[{index}].likelihood", VENDOR)
+                if likelihood is not None
+                else None,
                 _token_likelihoods(item.get("token_likelihoods")),
             )
         )
@@ -627,13 +649,23 @@ def parse_classifications(body: dict[str, Any], inputs: Sequence[str]) -> list[C
             f"ClueAI classified {len(result)} texts of {len(inputs)}", vendor=VENDOR, body=body
         )
     found = []
-    for text, item in zip(inputs, result, strict=True):
-        confidences = {
-            str(entry["label"]): float(entry["confidence"]) for entry in item.get("confidence", [])
-        }
-        found.append(
-            Classification(str(item.get("input", text)), str(item["prediction"]), confidences)
-        )
+    for index, (text, item) in enumerate(zip(inputs, result, strict=True)):
+        path = f"result[{index}]"
+        item = parsing.mapping(item, path, VENDOR)
+        entries = item.get("confidence") or []
+        if not isinstance(entries, list):
+            raise parsing.malformed(f"{path}.confidence", "a list", entries, VENDOR)
+        confidences = {}
+        for position, entry in enumerate(entries):
+            entry = parsing.mapping(entry, f"{path}.confidence[{position}]", VENDOR)
+            label = parsing.text(entry.get("label"), f"{path}.confidence[{position}].label", VENDOR)
+            confidences[label] = parsing.number(
+                entry.get("confidence"), f"{path}.confidence[{position}].confidence", VENDOR
+            )
+        prediction = item.get("prediction")
+        if not isinstance(prediction, str):
+            raise parsing.malformed(f"{path}.prediction", "a string", prediction, VENDOR)
+        found.append(Classification(str(item.get("input", text)), prediction, confidences))
     return found
 
 

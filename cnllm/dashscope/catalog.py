@@ -20,8 +20,8 @@ from cnllm.errors import ConfigurationError
 from cnllm.types import ModelProfile
 
 Route = Literal["text", "multimodal"]
-# "none": no thinking switch; "hybrid": enable_thinking switches it; "only": always thinks.
-Thinking = Literal["none", "hybrid", "only"]
+# "none": no thinking switch; "hybrid": enable_thinking switches it; "always": always thinks.
+Thinking = Literal["none", "hybrid", "always"]
 
 VENDOR = "dashscope"
 
@@ -68,14 +68,14 @@ def _profile(
         max_output_tokens=output,
         tool_calling=tools,
         # A named tool / "required" is refused only while thinking; thinking.py turns it off.
-        tool_choice=tools and thinking != "only",
-        json_mode=json_mode and thinking != "only",
+        tool_choice=tools and thinking != "always",
+        json_mode=json_mode and thinking != "always",
         json_schema=json_schema,
         image_input=image,
         audio_input=audio,
         video_input=video,
         reasoning_output=thinking != "none",
-        thinking_optional=thinking != "only",
+        thinking_optional=thinking != "always",
     )
 
 
@@ -129,8 +129,8 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         r"qwen3-vl-.*-thinking.*",
         "multimodal",
-        _profile(thinking="only", image=True, video=True),
-        "only",
+        _profile(thinking="always", image=True, video=True),
+        "always",
     ),
     Family(
         r"qwen3-vl-.*", "multimodal", _profile(thinking="hybrid", image=True, video=True), "hybrid"
@@ -144,8 +144,8 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         r"qvq-.*",
         "multimodal",
-        _profile(tools=False, thinking="only", image=True, video=True),
-        "only",
+        _profile(tools=False, thinking="always", image=True, video=True),
+        "always",
         stream_only=True,
     ),
     Family(
@@ -157,7 +157,7 @@ FAMILIES: tuple[Family, ...] = (
     Family(r"(qwen-audio|qwen2-audio).*", "multimodal", _profile(tools=False, audio=True)),
     Family(r"kimi-k2\.5.*", "multimodal", _profile(thinking="hybrid", image=True), "hybrid"),
     # Text-generation families (§2.1 first row).
-    Family(r"qwq-.*", "text", _profile(thinking="only"), "only", stream_only=True),
+    Family(r"qwq-.*", "text", _profile(thinking="always"), "always", stream_only=True),
     Family(
         r"qwen3-(max|coder).*",
         "text",
@@ -166,7 +166,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(r"qwen-(plus|flash|turbo).*", "text", _profile(thinking="hybrid"), "hybrid"),
     Family(r"qwen-(max|long|coder).*", "text", _profile()),
-    Family(r"qwen3-.*-thinking.*", "text", _profile(thinking="only"), "only", stream_only=True),
+    Family(r"qwen3-.*-thinking.*", "text", _profile(thinking="always"), "always", stream_only=True),
     Family(r"qwen3-.*-instruct.*", "text", _profile()),
     # Open Qwen3 hybrids think by default, and only in streams (§4.2).
     Family(
@@ -178,7 +178,7 @@ FAMILIES: tuple[Family, ...] = (
         stream_when_thinking=True,
     ),
     Family(r"qwen2\.5-.*", "text", _profile()),
-    Family(r"(deepseek-r1|kimi-k2-thinking).*", "text", _profile(thinking="only"), "only"),
+    Family(r"(deepseek-r1|kimi-k2-thinking).*", "text", _profile(thinking="always"), "always"),
     Family(r"(deepseek-v|glm-|kimi-k2).*", "text", _profile(thinking="hybrid"), "hybrid"),
     Family(r"(moonshot-|minimax-).*", "text", _profile()),
 )

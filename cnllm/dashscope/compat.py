@@ -66,18 +66,7 @@ def wire_message(message: Message) -> dict[str, Any]:
 
 
 class CompatStreamParser(StreamParser):
-    """OpenAI chunks plus ``delta.reasoning_content``, streamed before the answer (and, as
-    the native parser does, the whole reasoning in the final delta's metadata)."""
-
-    def __init__(self, kind: Kind, model: str, *, vendor: str = VENDOR) -> None:
-        super().__init__(kind, model, vendor=vendor)
-        self._reasoning: list[str] = []
-
-    def _final(self) -> ChatDelta:
-        final = super()._final()
-        if self._reasoning:
-            final.metadata["reasoning_content"] = "".join(self._reasoning)
-        return final
+    """OpenAI chunks plus ``delta.reasoning_content``, streamed before the answer."""
 
     def parse_usage(self, raw: Any) -> Usage | None:
         return parse_usage(raw)
@@ -91,7 +80,6 @@ class CompatStreamParser(StreamParser):
                 reasoning += part if isinstance(part, str) else ""
         if not reasoning:
             return delta
-        self._reasoning.append(reasoning)
         if delta is None:
             return ChatDelta(
                 text="", model=self.model, request_id=self.request_id, reasoning=reasoning
@@ -140,8 +128,6 @@ class DashScopeCompat(OpenAIProtocol):
         result = oai.parse_result(data, kind, model=model, vendor=VENDOR)
         message = (result.raw.get("choices") or [{}])[0].get("message") or {}
         reasoning = message.get("reasoning_content")
-        if isinstance(reasoning, str) and reasoning:
-            result.metadata["reasoning_content"] = reasoning  # as the native parser has it
         return replace(
             result,
             usage=parse_usage(result.raw.get("usage")),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnllm import errors
+from cnllm import errors, parsing
 from cnllm.dashscope import chatyuan
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.sse import ServerSentEvent, iter_sse
@@ -192,6 +192,7 @@ def _check_range(
 
 def validate_params(params: GenerationParams) -> None:
     """The documented ranges (§2.2), checked before anything is sent."""
+    errors.require_finite(params, vendor=VENDOR)
     _check_range("temperature", params.temperature, 0.0, 2.0, open_high=True)
     _check_range("top_p", params.top_p, 0.0, 1.0, open_low=True)
     if params.top_k is not None and params.top_k < 0:
@@ -251,8 +252,61 @@ def _sampling(params: GenerationParams) -> dict[str, Any]:
         "stop": list(params.stop) if params.stop else None,
         "logprobs": params.logprobs,
         "top_logprobs": params.top_logprobs,
+        "enable_thinking": params.enable_thinking,
+        "thinking_budget": params.thinking_budget,
     }
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def thinking_on(info: ModelInfo, params: GenerationParams) -> bool:
+    """Whether the call surely thinks: a thinking-only model, or the switch turned on."""
+    return info.thinking == "always" or (
+        info.thinking == "hybrid" and params.enable_thinking is True
+    )
+
+
+def _check_thinking(info: ModelInfo, request: ChatRequest) -> None:
+    """DashScope's documented refusals while thinking (dashscope-current.md §4.4), caught here
+    rather than as a 400: no forced tool_choice, no JSON mode or schema."""
+    if not thinking_on(info, request.params):
+        return
+    why = (
+        f"{info.name} always thinks"
+        if info.thinking == "always"
+        else "enable_thinking is on; set enable_thinking=False for it"
+    )
+    if request.tools and request.tool_choice not in (None, "auto", "none"):
+        raise errors.ValidationError(
+            "tool_choice",
+            f"{request.tool_choice!r}: DashScope refuses a forced tool_choice in thinking mode "
+            f"({why}); use 'auto' or 'none'",
+            vendor=VENDOR,
+        )
+    if request.json_mode or request.json_schema is not None:
+        raise errors.ValidationError(
+            "response_format",
+            f"DashScope refuses JSON output in thinking mode ({why})",
+            vendor=VENDOR,
+        )
+
+
+def _response_format(info: ModelInfo, request: ChatRequest) -> dict[str, Any] | None:
+    """JSON schema (§5; ``strict`` inside ``json_schema``, the conservative place), or JSON mode."""
+    if request.json_schema is not None:
+        if not info.json_schema:
+            raise errors.ValidationError(
+                "json_schema",
+                f"{info.name} has no JSON-schema output on DashScope; use JSON mode or tools",
+                vendor=VENDOR,
+            )
+        spec = request.json_schema
+        inner = {
+            key: spec[key] for key in ("name", "schema", "strict") if spec.get(key) is not None
+        }
+        return {"type": "json_schema", "json_schema": inner}
+    if request.json_mode and info.json_mode:
+        return {"type": "json_object"}
+    return None
 
 
 def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str, Any]]:
@@ -281,6 +335,8 @@ def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str
 
 
 def _assistant(message: Message, names: dict[str, str]) -> dict[str, Any]:
+    # An earlier turn's reasoning is not sent back: the native service drops it for its
+    # reasoning models and resending re-bills it (dashscope-current.md §4.5).
     turn: dict[str, Any] = {"role": "assistant", "content": message.text}
     if message.tool_calls:
         names.update({call.id: call.name for call in message.tool_calls})
@@ -378,10 +434,12 @@ def chat_body(info: ModelInfo, request: ChatRequest, *, stream: bool) -> dict[st
             **_stream_parameters(stream),
         }
         return _envelope(info, {"prompt": prompt}, parameters)
+    _check_thinking(info, request)
     parameters = {"result_format": "message", **_sampling(request.params)}
     parameters.update(_tool_fields(info, request))
-    if request.json_mode and info.json_mode:
-        parameters["response_format"] = {"type": "json_object"}
+    response_format = _response_format(info, request)
+    if response_format is not None:
+        parameters["response_format"] = response_format
     parameters.update(request.params.extra)
     parameters.update(_stream_parameters(stream))
     return _envelope(info, {"messages": wire_messages(request.messages, info)}, parameters)
@@ -457,10 +515,10 @@ def _usage(body: dict[str, Any], info: ModelInfo) -> Usage | None:
     usage = body.get("usage")
     if not info.metered or not isinstance(usage, dict):
         return None  # ChatYuan's "default values" are not counts (seed 002)
+    # As given: input and output both, or nothing (a total alone is not split).
     if "input_tokens" not in usage or "output_tokens" not in usage:
         return None
-    prompt, completion = int(usage["input_tokens"]), int(usage["output_tokens"])
-    return Usage(prompt, completion, int(usage.get("total_tokens", prompt + completion)))
+    return parsing.usage(usage, VENDOR, input_key="input_tokens", output_key="output_tokens")
 
 
 def _finish_reason(value: Any) -> str | None:
@@ -468,10 +526,14 @@ def _finish_reason(value: Any) -> str | None:
     return None if value in (None, "", "null") else str(value)
 
 
-def _content(value: Any) -> str:
+def _content(value: Any, path: str = "output.text") -> str:
     if isinstance(value, list):  # multimodal-style parts: [{"text": ...}]
-        return "".join(str(part.get("text", "")) for part in value if isinstance(part, dict))
-    return "" if value is None else str(value)
+        return "".join(
+            parsing.text(part.get("text"), f"{path}[{index}].text", VENDOR)
+            for index, part in enumerate(value)
+            if isinstance(part, dict)
+        )
+    return parsing.text(value, path, VENDOR)
 
 
 def _arguments(value: Any) -> str:
@@ -487,6 +549,7 @@ class _Output:
     has_finish_field: bool
     tool_calls: list[dict[str, Any]]
     metadata: dict[str, Any]
+    reasoning: str = ""  # message.reasoning_content: the whole, or a stream's increment
 
 
 def _output(body: dict[str, Any]) -> _Output:
@@ -499,17 +562,26 @@ def _output(body: dict[str, Any]) -> _Output:
     if "search_info" in output:
         metadata["search_info"] = output["search_info"]
     choices = output.get("choices")
-    if isinstance(choices, list) and choices:
-        choice = choices[0]
-        message = choice.get("message") or {}
-        if message.get("reasoning_content"):
-            metadata["reasoning_content"] = message["reasoning_content"]
+    if choices is not None and not isinstance(choices, list):
+        raise parsing.malformed("output.choices", "a list", choices, VENDOR)
+    if choices:
+        choice = parsing.mapping(choices[0], "output.choices[0]", VENDOR)
+        message = parsing.mapping(
+            choice.get("message"), "output.choices[0].message", VENDOR, optional=True
+        )
+        calls = message.get("tool_calls")
+        if calls is not None and not isinstance(calls, list):
+            raise parsing.malformed("output.choices[0].message.tool_calls", "a list", calls, VENDOR)
         return _Output(
-            _content(message.get("content")),
+            _content(message.get("content"), "output.choices[0].message.content"),
             _finish_reason(choice.get("finish_reason")),
             "finish_reason" in choice,
-            list(message.get("tool_calls") or []),
+            [
+                parsing.mapping(call, f"output.choices[0].message.tool_calls[{index}]", VENDOR)
+                for index, call in enumerate(calls or ())
+            ],
             metadata,
+            _content(message.get("reasoning_content")),
         )
     if "text" in output:
         return _Output(
@@ -527,7 +599,9 @@ def _output(body: dict[str, Any]) -> _Output:
 def _tool_calls(pieces: Sequence[dict[str, Any]]) -> tuple[ToolCall, ...]:
     calls = []
     for index, call in enumerate(pieces):
-        function = call.get("function") or {}
+        function = parsing.mapping(
+            call.get("function"), f"tool_calls[{index}].function", VENDOR, optional=True
+        )
         call_id = call.get("id") or f"call_{index}"
         calls.append(
             ToolCall(
@@ -561,6 +635,7 @@ def parse_result(body: Any, info: ModelInfo) -> ChatResult:
         request_id=body.get("request_id"),
         metadata=_metadata(body, output, info),
         raw=body,
+        reasoning=output.reasoning,
     )
 
 
@@ -580,7 +655,6 @@ class StreamParser:
         self._calls: dict[int, dict[str, str]] = {}
         self._unescaper = chatyuan.Unescaper() if info.prompt_only else None
         self._request_id: str | None = None
-        self._reasoning: list[str] = []
 
     def feed(self, event: ServerSentEvent) -> ChatDelta | None:
         if self.finished or not event.data.strip():
@@ -598,11 +672,16 @@ class StreamParser:
         output = _output(body)
         self._finish_field_seen = self._finish_field_seen or output.has_finish_field
         self._collect_calls(output.tool_calls)
-        self._reasoning.append(output.metadata.get("reasoning_content", ""))
         final = output.finish_reason is not None
         text = self._unescaper.feed(output.text) if self._unescaper else output.text
         if not final:
-            return ChatDelta(text=text, model=self.info.name, request_id=self._request_id)
+            # Thinking comes first, as its own increments: handed on as it arrives.
+            return ChatDelta(
+                text=text,
+                model=self.info.name,
+                request_id=self._request_id,
+                reasoning=output.reasoning,
+            )
         self.finished = True
         return self._final(text, output.finish_reason, body, output)
 
@@ -612,7 +691,9 @@ class StreamParser:
             index = piece.get("index", position)
             index = index if isinstance(index, int) else position
             call = self._calls.setdefault(index, {"id": "", "name": "", "arguments": ""})
-            function = piece.get("function") or {}
+            function = parsing.mapping(
+                piece.get("function"), f"tool_calls[{position}].function", VENDOR, optional=True
+            )
             call["id"] = call["id"] or str(piece.get("id") or "")
             call["name"] = call["name"] or str(function.get("name") or "")
             if function.get("arguments") is not None:
@@ -628,9 +709,6 @@ class StreamParser:
             for index, call in sorted(self._calls.items())
         )
         metadata = _metadata(body, output, self.info) if output is not None else {}
-        reasoning = "".join(self._reasoning)
-        if reasoning:
-            metadata["reasoning_content"] = reasoning
         return ChatDelta(
             text=text,
             model=self.info.name,
@@ -640,6 +718,7 @@ class StreamParser:
             usage=_usage(body, self.info),  # running totals: the last event's are the answer's
             request_id=self._request_id,
             metadata=metadata,
+            reasoning=output.reasoning if output is not None else "",
         )
 
     def finish(self) -> ChatDelta | None:
@@ -666,28 +745,32 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
     if not isinstance(body, dict):
         raise errors.ProtocolError(f"unexpected DashScope answer: {str(body)[:200]}", vendor=VENDOR)
     error_in_body(body)
-    items = (body.get("output") or {}).get("embeddings")
+    output = parsing.mapping(body.get("output"), "output", VENDOR, optional=True)
+    items = output.get("embeddings")
     if not isinstance(items, list):
         raise errors.ProtocolError(
             f"DashScope answered without embeddings: {str(body)[:200]}", vendor=VENDOR
         )
     vectors: list[list[float] | None] = [None] * expected
     for position, item in enumerate(items):
+        item = parsing.mapping(item, f"output.embeddings[{position}]", VENDOR)
         index = item.get("text_index", item.get("index", position))
         if not isinstance(index, int) or not 0 <= index < expected or vectors[index] is not None:
             raise errors.ProtocolError(
                 f"DashScope returned text_index {index!r} for {expected} texts", vendor=VENDOR
             )
-        vectors[index] = [float(x) for x in item["embedding"]]
+        vectors[index] = parsing.vector(
+            item.get("embedding"), f"output.embeddings[{position}].embedding", VENDOR
+        )
     missing = [index for index, vector in enumerate(vectors) if vector is None]
     if missing:
         raise errors.ProtocolError(
             f"DashScope returned no embedding for texts {missing}", vendor=VENDOR
         )
-    usage = body.get("usage") or {}
-    total = usage.get("total_tokens")
+    # Embeddings consume input only: DashScope's total_tokens is the input count.
+    usage = parsing.usage(body.get("usage"), VENDOR, input_key="total_tokens", embedding=True)
     return EmbeddingResult(
         vectors=[vector for vector in vectors if vector is not None],
         model=info.name,
-        usage=Usage(int(total), 0, int(total)) if isinstance(total, int) else None,
+        usage=usage,
     )

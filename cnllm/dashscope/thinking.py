@@ -71,10 +71,6 @@ def validate(model: str, request: ChatRequest) -> None:
             "cannot be combined with reasoning_effort (DashScope refuses both); pass one",
             vendor=VENDOR,
         )
-    if budget is not None and enable is False:
-        raise errors.ValidationError(
-            "thinking_budget", "is set but enable_thinking=False", vendor=VENDOR
-        )
     if effort is not None and effort not in EFFORTS:
         raise errors.ValidationError(
             "reasoning_effort", f"{effort!r}; one of {', '.join(EFFORTS)}", vendor=VENDOR
@@ -95,7 +91,7 @@ def validate(model: str, request: ChatRequest) -> None:
             "qwen3.8-max and qwen3-vl-plus",
             vendor=VENDOR,
         )
-    if entry.thinking == "only" and enable is False:
+    if entry.thinking == "always" and enable is False:
         raise errors.ValidationError(
             "enable_thinking",
             f"{model} always thinks (a thinking-only model): it cannot be False",
@@ -106,7 +102,7 @@ def validate(model: str, request: ChatRequest) -> None:
 def _thinks(entry: Family | None, enable: bool | None, budget: int | None, effort: Any) -> bool:
     if entry is None:
         return bool(enable)
-    if entry.thinking == "only":
+    if entry.thinking == "always":
         return True
     if entry.thinking == "none":
         return False
@@ -128,7 +124,7 @@ def plan(model: str, request: ChatRequest, *, stream: bool) -> Plan:
     enable, budget, effort = _requested(request)
     thinks = _thinks(entry, enable, budget, effort)
     explicit = (
-        enable is True or budget is not None or (entry is not None and entry.thinking == "only")
+        enable is True or budget is not None or (entry is not None and entry.thinking == "always")
     )
     fields: dict[str, Any] = {}
     # Sent as asked for hybrids and for names no family knows (the vendor judges those);

@@ -17,8 +17,15 @@ QA_TEMPLATE = PromptTemplate(
 )
 
 
-def build_query_engine(retriever: Any, llm: Any) -> RetrieverQueryEngine:
+def build_query_engine(
+    retriever: Any, llm: Any, node_postprocessors: list[Any] | None = None
+) -> RetrieverQueryEngine:
+    """``node_postprocessors``: e.g. a reranker (``cnllm demo --rerank``)."""
     use_bundled_tokenizer_data()  # no download of tokenizer data, even offline
     return RetrieverQueryEngine.from_args(
-        retriever, llm=llm, text_qa_template=QA_TEMPLATE, response_mode=ResponseMode.COMPACT
+        retriever,
+        llm=llm,
+        text_qa_template=QA_TEMPLATE,
+        response_mode=ResponseMode.COMPACT,
+        node_postprocessors=node_postprocessors,
     )

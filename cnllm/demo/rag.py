@@ -106,13 +106,29 @@ FRAMEWORKS = {"langchain": answer_with_langchain, "llamaindex": answer_with_llam
 
 
 def run(
-    provider_name: str, questions: tuple[str, ...], model: str | None, framework: str = "langchain"
+    provider_name: str,
+    questions: tuple[str, ...],
+    model: str | None,
+    framework: str = "langchain",
+    rerank: bool = False,
 ) -> None:
     provider = providers.load(provider_name)
+    if rerank:
+        from cnllm.demo import rerank as reranking
+
+        reranking.check(provider_name)
     with target(provider) as settings:
         started = time.perf_counter()
-        for question, titles, answer in FRAMEWORKS[framework](provider, settings, questions, model):
-            print(f"\n问题：{question}\n检索到：{'、'.join(titles)}\n回答：{answer}")
+        if rerank:
+            answers = reranking.FRAMEWORKS[framework](
+                provider, settings, questions, model, provider_name
+            )
+            found = f"检索 {reranking.FETCHED} 篇，重排后前 {reranking.KEPT}"
+        else:
+            answers = FRAMEWORKS[framework](provider, settings, questions, model)
+            found = "检索到"
+        for question, titles, answer in answers:
+            print(f"\n问题：{question}\n{found}：{'、'.join(titles)}\n回答：{answer}")
         print(f"\n{len(questions)} questions answered in {time.perf_counter() - started:.2f}s")
 
 
@@ -127,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(FRAMEWORKS),
         help="build the RAG with LangChain (default) or LlamaIndex (needs the llamaindex extra)",
     )
+    parser.add_argument(
+        "--rerank",
+        action="store_true",
+        help="retrieve 8 and keep the best 3 by the provider's reranker (qianfan, dashscope)",
+    )
     args = parser.parse_args(argv)
-    run(args.provider, tuple(args.question or QUESTIONS), args.model, args.framework)
+    run(args.provider, tuple(args.question or QUESTIONS), args.model, args.framework, args.rerank)
     return 0

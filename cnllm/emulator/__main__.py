@@ -20,6 +20,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before a response")
     parser.add_argument("--chunk-interval", type=float, default=0.0, help="seconds between events")
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=0.0,
+        help="requests per second per vendor; beyond it, the vendor's own throttling error",
+    )
     parser.add_argument("--strict", action="store_true", help="check credentials and signatures")
     parser.add_argument("--qianfan-ak", help="OAuth API Key accepted in strict mode")
     parser.add_argument("--qianfan-sk", help="OAuth Secret Key accepted in strict mode")
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         stream_usage_style=args.stream_usage_style,
         **({"koala_api_key": args.koala_api_key} if args.koala_api_key else {}),
     )
+    emulator.rate_limit = args.rate_limit
     try:
         emulator.start()
     except OSError as exc:

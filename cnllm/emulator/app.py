@@ -14,7 +14,7 @@ from .core import (
     json_response,
     vendor_factories,
 )
-from .faults import Fault, FaultQueue
+from .faults import AUTH_TAG, Fault, FaultQueue, RateGate, throttle_fault
 
 CONTROL_PREFIX = "/_emulator/"
 
@@ -26,12 +26,16 @@ class App:
         self.config = config
         self.stats = Stats()
         self.faults = FaultQueue()
+        self.rate_gate = RateGate()
         self.vendors: dict[str, Vendor] = {
             name: factory(config, self.stats) for name, factory in vendor_factories().items()
         }
         self.routes: list[tuple[Route, Vendor]] = [
             (route, vendor) for vendor in self.vendors.values() for route in vendor.routes()
         ]
+        # A vendor's catch-all (``/api/v1(?:/.*)?``) must not hide another module's exact
+        # path under the same prefix (rerank lives in its own module): catch-alls go last.
+        self.routes.sort(key=lambda item: ".*" in item[0].pattern.pattern)
 
     def match(self, request: Request) -> tuple[Route, Vendor] | None:
         for route, vendor in self.routes:
@@ -41,8 +45,19 @@ class App:
                 return route, vendor
         return None
 
+    def throttle(self, route: Route, vendor: Vendor) -> Fault | None:
+        """The vendor's throttling error when ``config.rate_limit`` is exceeded, else None."""
+        if self.config.rate_limit <= 0 or AUTH_TAG in route.tags:
+            return None
+        name = next(key for key, value in self.vendors.items() if value is vendor)
+        if self.rate_gate.allow(name, self.config.rate_limit):
+            return None
+        self.stats.bump("throttled")
+        return throttle_fault(name)
+
     def reset(self) -> None:
         self.faults.clear()
+        self.rate_gate.clear()
         self.stats.reset()
         for vendor in self.vendors.values():
             vendor.reset()
@@ -87,7 +102,7 @@ class App:
         return json_response({"error": f"no control endpoint {action[0]} {action[1]}"}, 404)
 
     def _configure(self, payload: dict[str, Any]) -> dict[str, Any]:
-        for key in ("latency", "chunk_interval"):
+        for key in ("latency", "chunk_interval", "rate_limit"):
             if key in payload:
                 setattr(self.config, key, float(payload[key]))
         if "stream_usage_style" in payload:
@@ -95,5 +110,6 @@ class App:
         return {
             "latency": self.config.latency,
             "chunk_interval": self.config.chunk_interval,
+            "rate_limit": self.config.rate_limit,
             "stream_usage_style": self.config.stream_usage_style,
         }

@@ -24,6 +24,7 @@ VENDOR_MODULES: list[str] = [
     "cnllm.emulator.koala",
     "cnllm.emulator.dashscope",
     "cnllm.emulator.clueai",
+    "cnllm.emulator.rerank",
 ]
 
 
@@ -33,6 +34,7 @@ class EmulatorConfig:
 
     latency: float = 0.0
     chunk_interval: float = 0.0
+    rate_limit: float = 0.0  # requests per second per vendor (model routes); 0: no limit
     strict: bool = False
     token_ttl: int = 2592000
     credentials: dict[str, str] = field(default_factory=dict)

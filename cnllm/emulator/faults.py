@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import KW_ONLY, asdict, dataclass, fields, replace
 from typing import Any
@@ -106,3 +107,35 @@ class FaultQueue:
     def pending(self) -> list[Fault]:
         with self._lock:
             return [replace(fault) for fault in self._faults]
+
+
+# Each vendor's own answer to "too many requests" (rendered by its error_response).
+THROTTLE_CODES = {"qianfan": 18, "dashscope": 429, "koala": 42901, "clueai": 429}
+
+
+def throttle_fault(vendor: str) -> Fault:
+    return Fault("error_code", code=THROTTLE_CODES.get(vendor, 429))
+
+
+class RateGate:
+    """A per-vendor token bucket: ``rate`` requests per second, a burst of one second's worth.
+    Over it, a request gets the vendor's throttling error instead of an answer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # vendor: (tokens, at)
+
+    def allow(self, vendor: str, rate: float) -> bool:
+        if rate <= 0:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            tokens, at = self._buckets.get(vendor, (rate, now))
+            tokens = min(rate, tokens + (now - at) * rate)
+            allowed = tokens >= 1.0
+            self._buckets[vendor] = (tokens - 1.0 if allowed else tokens, now)
+            return allowed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._buckets.clear()

@@ -143,8 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(json_response({"error": f"no such path {request.path}"}, 404))
             return
         route, vendor = matched
-        fault = self.app.faults.take(request.path, route.tags, request.streaming)
-        if fault is not None:
+        throttled = self.app.throttle(route, vendor)
+        fault = throttled or self.app.faults.take(request.path, route.tags, request.streaming)
+        if fault is not None and throttled is None:
             self.app.stats.bump("faults_applied")
         if fault is not None and fault.kind == "reset":
             self._reset_connection()
@@ -367,6 +368,15 @@ class Emulator:
     @latency.setter
     def latency(self, value: float) -> None:
         self.config.latency = float(value)
+
+    @property
+    def rate_limit(self) -> float:
+        """Requests per second each vendor's model routes accept (0: no limit)."""
+        return self.config.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: float) -> None:
+        self.config.rate_limit = float(value)
 
     @property
     def chunk_interval(self) -> float:

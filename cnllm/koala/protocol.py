@@ -11,8 +11,13 @@ to it). What differs from plain OpenAI:
 * only ``system``/``user``/``assistant`` turns with string content; only the last system
   message counts, so several are joined (§5); koala-mm takes an image as a URL string in the
   user turn's ``images`` field, as the seed shows (§2.7);
-* streams send deltas, though the document says each chunk is the whole text so far: both
-  are accepted (§2.3); usage all zeros means "not reported" (§2.8);
+* streams send deltas (FastChat's code, and what the seed shows), though the document says
+  each chunk is the whole text so far: deltas by default, cumulative chunks only when asked
+  for (``stream_mode="cumulative"``), since no guess can tell "a","ab" apart without ever
+  losing delivered text (§2.3); usage all zeros means "not reported" (§2.8);
+* reasoning models served by vLLM/SGLang (deepseek-r1, qwen3-*) send their thinking in
+  ``reasoning_content`` or ``reasoning``, read by the OpenAI-compatible parser; their switch is
+  ``chat_template_kwargs.enable_thinking``; earlier reasoning is never sent back;
 * completions default to 16 tokens, so ``max_tokens`` is always sent (§2.6).
 """
 
@@ -39,6 +44,8 @@ from cnllm.types import (
 
 VENDOR = "koala"
 DEFAULT_COMPLETION_MAX_TOKENS = 512
+# "auto" is kept as a name for the default, delta: guessing from the chunks turned real delta
+# streams ("哈", "哈哈", "哈哈哈") into lost text.
 StreamMode = Literal["auto", "delta", "cumulative"]
 
 # FastChat's ErrorCode (fastchat/constants.py) -> (class, retryable).
@@ -143,8 +150,9 @@ def validate_chat(request: ChatRequest) -> None:
             "Koala (a FastChat server) has no tool calling and ignores `tools`; use "
             "with_structured_output(), which prompts for JSON and parses the answer",
         )
-    if request.json_mode:
-        raise _refuse("json_mode", "Koala (FastChat) ignores response_format; prompt for JSON")
+    if request.json_mode or request.json_schema is not None:
+        parameter = "json_mode" if request.json_mode else "json_schema"
+        raise _refuse(parameter, "Koala (FastChat) ignores response_format; prompt for JSON")
 
 
 # -- messages -----------------------------------------------------------------------------------
@@ -217,6 +225,10 @@ def chat_body(
         ],
     }
     body.update(openai.sampling_fields(request.params))
+    # Reasoning models behind Koala run on vLLM/SGLang: their switch is a template kwarg. An
+    # earlier turn's reasoning is never sent back (wire_message drops it): DeepSeek-R1 answers
+    # 400 to it, and Qwen3's template strips it anyway.
+    body.update(openai.thinking_fields(request.params))
     body.update(openai.stream_fields(stream, include_usage=False))  # never in FastChat streams
     body.update(_extra(request.params))
     return body
@@ -251,7 +263,7 @@ def embedding_body(model: str, texts: Sequence[str]) -> dict[str, Any]:
 
 def koala_usage(raw: Any) -> Usage | None:
     """Usage as reported; all zeros (koala-mm, embeddings) means it was not reported."""
-    usage = openai.parse_usage(raw)
+    usage = openai.parse_usage(raw, vendor=VENDOR)
     if usage is None or (usage.input_tokens, usage.output_tokens, usage.total_tokens) == (0, 0, 0):
         return None
     return usage
@@ -268,19 +280,13 @@ def parse_embeddings(data: Any, expected: int, model: str) -> EmbeddingResult:
 
 
 class KoalaStreamParser(StreamParser):
-    """FastChat's stream, with error events and either deltas or cumulative text.
+    """FastChat's stream, with error events; chunks are deltas unless ``mode`` is
+    ``"cumulative"`` (each chunk the whole text so far, as the document describes)."""
 
-    In ``auto`` mode the first chunk is the same either way; a second chunk that extends the
-    first is held back until a third shows whether the stream is cumulative (each chunk
-    extends the one before) or not. At most one chunk is ever held.
-    """
-
-    def __init__(self, kind: Kind, model: str, mode: StreamMode = "auto") -> None:
+    def __init__(self, kind: Kind, model: str, mode: StreamMode = "delta") -> None:
         super().__init__(kind, model, vendor=VENDOR)
-        self.mode: StreamMode = mode
-        self._pieces: list[str] = []  # the raw texts seen while the mode is undecided
+        self.mode: StreamMode = "cumulative" if mode == "cumulative" else "delta"
         self._last = ""  # cumulative mode: the whole text so far
-        self._held = ""
 
     def raise_for_event(self, body: dict[str, Any]) -> None:
         code = _fastchat_code(body)
@@ -294,11 +300,6 @@ class KoalaStreamParser(StreamParser):
     def text_increment(self, text: str) -> str:
         if not text or self.mode == "delta":
             return text
-        if self.mode == "cumulative":
-            return self._cumulative(text)
-        return self._auto(text)
-
-    def _cumulative(self, text: str) -> str:
         if text.startswith(self._last):
             increment, self._last = text[len(self._last) :], text
             return increment
@@ -307,29 +308,6 @@ class KoalaStreamParser(StreamParser):
         raise errors.ProtocolError(
             "a cumulative stream changed text it had already sent", vendor=VENDOR
         )
-
-    def _auto(self, text: str) -> str:
-        self._pieces.append(text)
-        if len(self._pieces) == 1:
-            return text
-        previous = self._pieces[-2]
-        if not (text.startswith(previous) and len(text) > len(previous)):
-            self.mode, held, self._held = "delta", self._held, ""
-            return held + text
-        if len(self._pieces) == 2:
-            self._held = text
-            return ""
-        self.mode, self._held = "cumulative", ""
-        self._last = text
-        return text[len(self._pieces[0]) :]
-
-    def pending_text(self) -> str:
-        """A held second chunk at the end: it extended the first, so it is read as the whole
-        text so far, as the document describes."""
-        if not self._held:
-            return ""
-        held, self._held = self._held, ""
-        return held[len(self._pieces[0]) :]
 
 
 # -- the protocol object ------------------------------------------------------------------------
@@ -342,7 +320,7 @@ class KoalaProtocol(OpenAIProtocol):
     include_usage_in_streams = False
 
     def __init__(
-        self, *, image_input: Mapping[str, bool] | None = None, stream_mode: StreamMode = "auto"
+        self, *, image_input: Mapping[str, bool] | None = None, stream_mode: StreamMode = "delta"
     ) -> None:
         self.image_input = dict(image_input or {})
         self.stream_mode: StreamMode = stream_mode

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
@@ -27,6 +27,9 @@ class KoalaSettings(LazyClient):
     )
     """Sent as ``Authorization: Bearer`` when set (env ``KOALA_API_KEY``); only servers started
     with ``--api-keys`` check it."""
+    stream_mode: Literal["delta", "cumulative"] = "delta"
+    """How stream chunks are read: ``"delta"`` (what FastChat sends) or ``"cumulative"`` (each
+    chunk the whole text so far, as Koala's document describes; opt in for such a server)."""
 
     _client: KoalaClient | None = PrivateAttr(default=None)
 
@@ -50,5 +53,6 @@ class KoalaSettings(LazyClient):
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
                 image_input=self._image_input(),
+                stream_mode=self.stream_mode,
             )
         return self._client

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cnllm import errors
+from cnllm import errors, parsing
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpResponse
 from cnllm.types import (
@@ -144,7 +144,21 @@ def wire_tool_call(call: ToolCall) -> dict[str, Any]:
     }
 
 
-def wire_message(message: Message, *, vendor: str = VENDOR) -> dict[str, Any]:
+ReasoningBack = Literal["never", "tool_turns", "always"]
+
+
+def sends_reasoning(message: Message, policy: ReasoningBack) -> bool:
+    """Whether an earlier assistant turn's reasoning goes back, by the dialect's policy:
+    ``never`` (servers that ignore it or answer 400), ``tool_turns`` (only turns that called
+    tools, as DeepSeek's thinking mode requires within a tool loop) or ``always``."""
+    if message.role != "assistant" or not message.reasoning or policy == "never":
+        return False
+    return policy == "always" or bool(message.tool_calls)
+
+
+def wire_message(
+    message: Message, *, vendor: str = VENDOR, reasoning_back: ReasoningBack = "never"
+) -> dict[str, Any]:
     """One neutral message in the OpenAI chat format."""
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.text}
@@ -160,6 +174,8 @@ def wire_message(message: Message, *, vendor: str = VENDOR) -> dict[str, Any]:
         wire = {"role": message.role, "content": message.text}
     if message.name:
         wire["name"] = message.name
+    if sends_reasoning(message, reasoning_back):
+        wire["reasoning_content"] = message.reasoning
     return wire
 
 
@@ -175,6 +191,7 @@ def check_range(
 
 def validate_params(params: GenerationParams, *, vendor: str = VENDOR) -> None:
     """OpenAI's documented ranges; a server with other limits validates on top."""
+    errors.require_finite(params, vendor=vendor)
     check_range("temperature", params.temperature, 0.0, 2.0, vendor=vendor)
     check_range("top_p", params.top_p, 0.0, 1.0, vendor=vendor)
     if params.max_tokens is not None and params.max_tokens < 1:
@@ -249,18 +266,58 @@ def tool_fields(request: ChatRequest, *, vendor: str = VENDOR) -> dict[str, Any]
     return fields
 
 
+def response_format_field(request: ChatRequest, *, vendor: str = VENDOR) -> dict[str, Any] | None:
+    """OpenAI's ``response_format``: a json_schema (native structured output) wins over JSON
+    mode; ``strict`` goes inside ``json_schema``, OpenAI's place for it."""
+    if request.json_schema is not None:
+        spec = request.json_schema
+        if not isinstance(spec.get("schema"), Mapping) or not spec.get("name"):
+            raise errors.ValidationError(
+                "json_schema", "needs a name and a JSON-schema object `schema`", vendor=vendor
+            )
+        inner: dict[str, Any] = {"name": str(spec["name"]), "schema": dict(spec["schema"])}
+        if spec.get("description"):
+            inner["description"] = str(spec["description"])
+        if spec.get("strict") is not None:
+            inner["strict"] = bool(spec["strict"])
+        return {"type": "json_schema", "json_schema": inner}
+    if request.json_mode:
+        return {"type": "json_object"}
+    return None
+
+
+def thinking_fields(params: GenerationParams) -> dict[str, Any]:
+    """The thinking switches as vLLM and SGLang take them (the chat template's kwargs); a
+    dialect with its own fields (Qianfan v2, DashScope) overrides this."""
+    switches = {
+        "enable_thinking": params.enable_thinking,
+        "thinking_budget": params.thinking_budget,
+    }
+    kwargs = {key: value for key, value in switches.items() if value is not None}
+    return {"chat_template_kwargs": kwargs} if kwargs else {}
+
+
 def chat_body(
-    model: str, request: ChatRequest, *, stream: bool, include_usage: bool = False
+    model: str,
+    request: ChatRequest,
+    *,
+    stream: bool,
+    include_usage: bool = False,
+    reasoning_back: ReasoningBack = "never",
 ) -> dict[str, Any]:
     validate_params(request.params)
     body: dict[str, Any] = {
         "model": model,
-        "messages": [wire_message(message) for message in request.messages],
+        "messages": [
+            wire_message(message, reasoning_back=reasoning_back) for message in request.messages
+        ],
     }
     body.update(sampling_fields(request.params))
     body.update(tool_fields(request))
-    if request.json_mode:
-        body["response_format"] = {"type": "json_object"}
+    body.update(thinking_fields(request.params))
+    response_format = response_format_field(request)
+    if response_format is not None:
+        body["response_format"] = response_format
     body.update(stream_fields(stream, include_usage))
     body.update(request.params.extra)
     return body
@@ -383,7 +440,9 @@ def _json_or_none(response: HttpResponse) -> Any:
 
 def check_response(response: HttpResponse, *, vendor: str = VENDOR) -> None:
     """Raise the typed error an answer stands for; errors may come in 200 bodies too."""
-    if response.status < 400 and not response.is_json:
+    # The body decides, whatever the content type: an error served as text/plain is still
+    # classified by its code (a body that is not JSON is left to the status and the parser).
+    if response.status < 400 and not response.is_json and response.content.lstrip()[:1] != b"{":
         return
     body = _json_or_none(response)
     if body is None:
@@ -397,23 +456,10 @@ def check_response(response: HttpResponse, *, vendor: str = VENDOR) -> None:
 # -- responses ----------------------------------------------------------------------------------
 
 
-def parse_usage(raw: Any) -> Usage | None:
-    """Token counts as given; missing completion tokens are total minus prompt."""
-    if not isinstance(raw, Mapping):
-        return None
-    prompt, completion, total = (
-        raw.get("prompt_tokens"),
-        raw.get("completion_tokens"),
-        raw.get("total_tokens"),
-    )
-    if prompt is None and total is None:
-        return None
-    prompt = int(prompt or 0)
-    if total is None:
-        total = prompt + int(completion or 0)
-    total = int(total)
-    completion = int(completion) if completion is not None else total - prompt
-    return Usage(prompt, completion, total)
+def parse_usage(raw: Any, *, vendor: str = VENDOR) -> Usage | None:
+    """Token counts as given, never invented (``cnllm.parsing.usage``); a count that is not a
+    non-negative integer is a ProtocolError naming it."""
+    return parsing.usage(raw, vendor)
 
 
 def _body(data: Any, vendor: str) -> dict[str, Any]:
@@ -424,27 +470,43 @@ def _body(data: Any, vendor: str) -> dict[str, Any]:
 
 def _first_choice(body: Mapping[str, Any], vendor: str) -> dict[str, Any]:
     choices = body.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+    if not isinstance(choices, list) or not choices:
         raise errors.ProtocolError(
             f"the answer has no choices: {json.dumps(body, ensure_ascii=False)[:200]}",
             vendor=vendor,
         )
-    return dict(choices[0])
+    return parsing.mapping(choices[0], "choices[0]", vendor)
 
 
-def parse_tool_calls(raw: Any) -> tuple[ToolCall, ...]:
-    if not isinstance(raw, list):
+def parse_tool_calls(
+    raw: Any, *, vendor: str = VENDOR, path: str = "choices[0].message.tool_calls"
+) -> tuple[ToolCall, ...]:
+    if raw is None:
         return ()
+    if not isinstance(raw, list):
+        raise parsing.malformed(path, "a list", raw, vendor)
     calls = []
     for index, item in enumerate(raw):
-        function = item.get("function") if isinstance(item, Mapping) else None
-        if not isinstance(function, Mapping) or not function.get("name"):
-            continue
+        item = parsing.mapping(item, f"{path}[{index}]", vendor)
+        function = parsing.mapping(item.get("function"), f"{path}[{index}].function", vendor)
+        name = parsing.text(function.get("name"), f"{path}[{index}].function.name", vendor)
+        if not name:
+            raise parsing.malformed(f"{path}[{index}].function.name", "a name", name, vendor)
         arguments = function.get("arguments", "{}")
         if not isinstance(arguments, str):
             arguments = json.dumps(arguments, ensure_ascii=False)
-        calls.append(ToolCall(str(item.get("id") or f"call_{index}"), function["name"], arguments))
+        calls.append(ToolCall(str(item.get("id") or f"call_{index}"), name, arguments))
     return tuple(calls)
+
+
+def reasoning_of(message: Mapping[str, Any]) -> str:
+    """A message's or delta's reasoning: ``reasoning_content`` (DeepSeek, Qianfan v2,
+    DashScope, vLLM before 0.10) or ``reasoning`` (vLLM, SGLang, OpenRouter)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 _METADATA_KEYS = ("object", "created", "system_fingerprint", "service_tier")
@@ -464,12 +526,14 @@ def parse_result(
     """A whole chat or completion answer."""
     body = _body(data, vendor)
     choice = _first_choice(body, vendor)
+    reasoning = ""
     if kind == "chat":
-        message = choice.get("message") or {}
-        text = message.get("content") or ""
-        tool_calls = parse_tool_calls(message.get("tool_calls"))
+        message = parsing.mapping(choice.get("message"), "choices[0].message", vendor)
+        text = parsing.text(message.get("content"), "choices[0].message.content", vendor)
+        tool_calls = parse_tool_calls(message.get("tool_calls"), vendor=vendor)
+        reasoning = reasoning_of(message)
     else:
-        text, tool_calls = choice.get("text") or "", ()
+        text, tool_calls = parsing.text(choice.get("text"), "choices[0].text", vendor), ()
     metadata = response_metadata(body)
     if choice.get("logprobs") is not None:
         metadata["logprobs"] = choice["logprobs"]
@@ -478,10 +542,11 @@ def parse_result(
         model=str(body.get("model") or model),
         tool_calls=tool_calls,
         finish_reason=choice.get("finish_reason"),
-        usage=parse_usage(body.get("usage")),
+        usage=parse_usage(body.get("usage"), vendor=vendor),
         request_id=body.get("id"),
         metadata=metadata,
         raw=body,
+        reasoning=reasoning,
     )
 
 
@@ -497,15 +562,16 @@ def parse_models(data: Any, *, vendor: str = VENDOR) -> list[ModelCard]:
     ]
 
 
-def _decode_vector(raw: Any, vendor: str) -> list[float]:
+def _decode_vector(raw: Any, vendor: str, path: str = "data[].embedding") -> list[float]:
     if isinstance(raw, str):  # encoding_format="base64": little-endian float32
-        packed = base64.b64decode(raw)
+        try:
+            packed = base64.b64decode(raw, validate=True)
+        except ValueError:
+            raise parsing.malformed(path, "base64 float32 data", raw, vendor) from None
+        if len(packed) % 4:
+            raise parsing.malformed(path, "base64 float32 data", raw, vendor)
         return list(struct.unpack(f"<{len(packed) // 4}f", packed))
-    if isinstance(raw, list):
-        return [float(value) for value in raw]
-    raise errors.ProtocolError(
-        f"an embedding is neither a list nor base64: {raw!r:.100}", vendor=vendor
-    )
+    return parsing.vector(raw, path, vendor)
 
 
 def parse_embeddings(
@@ -523,12 +589,17 @@ def parse_embeddings(
         raise errors.ProtocolError(
             f"the server returned {count} embeddings for {expected} texts", vendor=vendor
         )
+    for position, item in enumerate(items):
+        parsing.mapping(item, f"data[{position}]", vendor)
     if all(isinstance(item, Mapping) and "index" in item for item in items):
         items = sorted(items, key=lambda item: int(item["index"]))
     return EmbeddingResult(
-        vectors=[_decode_vector(item.get("embedding"), vendor) for item in items],
+        vectors=[
+            _decode_vector(item.get("embedding"), vendor, f"data[{position}].embedding")
+            for position, item in enumerate(items)
+        ],
         model=str(body.get("model") or model),
-        usage=parse_usage(body.get("usage")),
+        usage=parsing.usage(body.get("usage"), vendor, embedding=True),
     )
 
 
@@ -580,7 +651,7 @@ class StreamParser:
             )
 
     def parse_usage(self, raw: Any) -> Usage | None:
-        return parse_usage(raw)
+        return parse_usage(raw, vendor=self.vendor)
 
     def text_increment(self, text: str) -> str:
         """The new text a chunk adds (chunks are deltas here)."""
@@ -618,28 +689,50 @@ class StreamParser:
         self.metadata.update(response_metadata(body))
         if body.get("usage") is not None:
             self.usage = self.parse_usage(body["usage"]) or self.usage
-        text = ""
-        for choice in body.get("choices") or ():
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+        text = reasoning = ""
+        choices = body.get("choices")
+        if choices is not None and not isinstance(choices, list):
+            raise parsing.malformed("choices", "a list", choices, self.vendor)
+        for position, choice in enumerate(choices or ()):
+            choice = parsing.mapping(choice, f"choices[{position}]", self.vendor)
+            if choice.get("index", 0) != 0:
                 continue  # one choice (n=1) is all a neutral result holds
             self._choices_seen = True
             text += self._choice_text(choice)
+            if self.kind == "chat":
+                reasoning += reasoning_of(choice.get("delta") or choice.get("message") or {})
             if choice.get("finish_reason"):
                 self.finish_reason = str(choice["finish_reason"])
-        return ChatDelta(text=text, model=self.model, request_id=self.request_id) if text else None
+        if not (text or reasoning):
+            return None
+        # Reasoning is handed on as it arrives, so thinking shows before the answer starts.
+        return ChatDelta(
+            text=text, model=self.model, request_id=self.request_id, reasoning=reasoning
+        )
 
     def _choice_text(self, choice: dict[str, Any]) -> str:
         if self.kind == "completions":
-            return self.text_increment(str(choice.get("text") or ""))
+            return self.text_increment(
+                parsing.text(choice.get("text"), "choices[0].text", self.vendor)
+            )
         # "message" when the server answered a stream request with one whole JSON body.
-        delta = choice.get("delta") or choice.get("message") or {}
-        for index, call in enumerate(delta.get("tool_calls") or ()):
+        key = "delta" if "delta" in choice else "message"
+        delta = parsing.mapping(choice.get(key), f"choices[0].{key}", self.vendor, optional=True)
+        calls = delta.get("tool_calls")
+        if calls is not None and not isinstance(calls, list):
+            raise parsing.malformed(f"choices[0].{key}.tool_calls", "a list", calls, self.vendor)
+        for index, call in enumerate(calls or ()):
+            call = parsing.mapping(call, f"choices[0].{key}.tool_calls[{index}]", self.vendor)
             self._add_tool_call(call, index)
-        return self.text_increment(str(delta.get("content") or ""))
+        content = parsing.text(delta.get("content"), f"choices[0].{key}.content", self.vendor)
+        return self.text_increment(content)
 
     def _add_tool_call(self, call: dict[str, Any], position: int) -> None:
-        parts = self._tool_calls.setdefault(int(call.get("index", position)), _ToolCallParts())
-        function = call.get("function") or {}
+        path = f"choices[0].delta.tool_calls[{position}]"
+        index = parsing.count(call.get("index", position), f"{path}.index", self.vendor)
+        parts = self._tool_calls.setdefault(index, _ToolCallParts())
+        path += ".function"
+        function = parsing.mapping(call.get("function"), path, self.vendor, optional=True)
         parts.id = parts.id or str(call.get("id") or "")
         parts.name = parts.name or str(function.get("name") or "")
         arguments = function.get("arguments")
@@ -692,12 +785,21 @@ class OpenAIProtocol:
 
     vendor = VENDOR
     include_usage_in_streams = True  # send stream_options.include_usage
+    # Whether an earlier assistant turn's reasoning is sent back (see sends_reasoning). Plain
+    # OpenAI-style servers ignore it at best, and DeepSeek's reasoner answered 400 to it.
+    reasoning_back: ReasoningBack = "never"
 
     def check_response(self, response: HttpResponse) -> None:
         check_response(response, vendor=self.vendor)
 
     def chat_body(self, model: str, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
-        return chat_body(model, request, stream=stream, include_usage=self.include_usage_in_streams)
+        return chat_body(
+            model,
+            request,
+            stream=stream,
+            include_usage=self.include_usage_in_streams,
+            reasoning_back=self.reasoning_back,
+        )
 
     def completion_body(
         self, model: str, request: CompletionRequest, *, stream: bool

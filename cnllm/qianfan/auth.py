@@ -33,6 +33,14 @@ class Credentials:
     iam_secret_key: str | None = None  # IAM Secret Key (QIANFAN_SECRET_KEY)
     access_token: str | None = None  # a ready-made OAuth token (QIANFAN_ACCESS_TOKEN)
 
+    def __repr__(self) -> str:
+        # Tools that print frame locals (Sentry, pytest --showlocals) must never show a key.
+        shown = ", ".join(
+            f"{name}={'***' if getattr(self, name) else None}"
+            for name in ("api_key", "secret_key", "access_key", "iam_secret_key", "access_token")
+        )
+        return f"Credentials({shown})"
+
     @property
     def mode(self) -> str:
         if self.api_key and self.secret_key:

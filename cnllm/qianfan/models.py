@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from cnllm.errors import ConfigurationError
+from cnllm.types import ModelProfile
 
 Kind = Literal["chat", "completions", "embeddings"]
 
@@ -28,6 +29,25 @@ class ModelInfo:
     batch_size: int = 16  # embeddings: texts per request
     dimensions: int | None = None
     user_deployed: bool = False
+
+    @property
+    def context_window(self) -> int | None:
+        """Tokens: the documented token limit, else half the character limit (a Chinese
+        character is about 0.625 tokens, the SDK's estimate), else unknown."""
+        if self.max_input_tokens:
+            return self.max_input_tokens
+        return self.max_input_chars // 2 if self.max_input_chars else None
+
+    @property
+    def profile(self) -> ModelProfile:
+        """What both frameworks read. v1 has no reasoning output, no JSON schema and no
+        images; ERNIE models take ``response_format: "json_object"`` (reference §4)."""
+        return ModelProfile(
+            context_window=self.context_window,
+            tool_calling=self.functions,
+            tool_choice=self.functions and self.tool_choice,
+            json_mode=self.ernie and self.kind == "chat",
+        )
 
 
 def _ernie(

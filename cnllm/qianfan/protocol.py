@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from cnllm import errors
+from cnllm import errors, parsing
 from cnllm.qianfan.models import ModelInfo
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpRequest, HttpResponse
@@ -97,6 +97,7 @@ def parse_token(body: Any) -> tuple[str, float | None]:
         raise errors.AuthenticationError(
             f"the token endpoint returned no access_token: {str(body)[:200]}", vendor=VENDOR
         )
+    errors.remember_secret(token)  # no error message may ever show it (servers echo tokens)
     expires_in = body.get("expires_in")
     return token, float(expires_in) if isinstance(expires_in, (int, float)) else None
 
@@ -126,7 +127,10 @@ def check_response(response: HttpResponse) -> None:
     bce_code = response.header("x-bce-error-code")
     if response.status >= 400 and bce_code:
         raise _gateway_error(response, bce_code, request_id)
-    if not response.is_json and response.status < 400:
+    # The body decides, whatever the content type: errors served as text/plain still carry
+    # their error_code (and a body that is not JSON is left to the status check or parser).
+    looks_json = response.is_json or response.content.lstrip()[:1] == b"{"
+    if not looks_json and response.status < 400:
         return
     try:
         body = response.json()
@@ -140,8 +144,13 @@ def raise_for_body(
     body: dict[str, Any], *, status: int | None = None, request_id: str | None = None
 ) -> None:
     if "error_code" in body:
+        code = body["error_code"]
+        if isinstance(code, str) and code.strip().isdigit():
+            code = int(code)
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise parsing.malformed("error_code", "an integer", code, VENDOR)
         raise error_from_code(
-            int(body["error_code"]),
+            code,
             str(body.get("error_msg", "")),
             request_id=body.get("id") or request_id,
             status=status,
@@ -203,6 +212,7 @@ def _check_range(
 
 def validate_params(params: GenerationParams) -> None:
     """Client-side checks of the documented ranges (D003/D004 parameter tables)."""
+    errors.require_finite(params, vendor=VENDOR)
     if params.temperature is not None and params.temperature <= 0:
         raise errors.ValidationError(
             "temperature",
@@ -472,23 +482,24 @@ def embedding_body(info: ModelInfo, texts: Sequence[str], user_id: str | None) -
 
 
 def _usage(body: dict[str, Any]) -> Usage | None:
-    usage = body.get("usage")
-    if not isinstance(usage, dict) or "total_tokens" not in usage:
-        return None
-    prompt = int(usage.get("prompt_tokens", 0))
-    total = int(usage["total_tokens"])
-    return Usage(prompt, int(usage.get("completion_tokens", total - prompt)), total)
+    """As given; ``{"total_tokens": 5}`` alone is not split into input and output."""
+    return parsing.usage(body.get("usage"), VENDOR)
+
+
+def _function_call(body: dict[str, Any]) -> dict[str, Any]:
+    return parsing.mapping(body.get("function_call"), "function_call", VENDOR, optional=True)
 
 
 def _tool_calls(body: dict[str, Any]) -> tuple[ToolCall, ...]:
-    call = body.get("function_call")
-    if not isinstance(call, dict) or not call.get("name"):
+    call = _function_call(body)
+    name = parsing.text(call.get("name"), "function_call.name", VENDOR)
+    if not name:
         return ()
     arguments = call.get("arguments", "{}")
     if not isinstance(arguments, str):
         arguments = json.dumps(arguments, ensure_ascii=False)
     # Qianfan gives no call id; the answer's id keeps it unique within a conversation.
-    return (ToolCall(f"call_{body.get('id') or 'qianfan'}", str(call["name"]), arguments),)
+    return (ToolCall(f"call_{body.get('id') or 'qianfan'}", name, arguments),)
 
 
 _METADATA_KEYS = (
@@ -508,8 +519,9 @@ def _metadata(body: dict[str, Any]) -> dict[str, Any]:
     metadata = {key: body[key] for key in _METADATA_KEYS if key in body}
     if "is_safe" in metadata:
         metadata["is_safe"] = bool(metadata["is_safe"])  # documented as bool, sent as 0/1
-    if body.get("function_call", {}).get("thoughts"):
-        metadata["thoughts"] = body["function_call"]["thoughts"]
+    thoughts = _function_call(body).get("thoughts")
+    if thoughts:
+        metadata["thoughts"] = thoughts
     return metadata
 
 
@@ -546,15 +558,17 @@ def raise_if_filtered(body: dict[str, Any]) -> None:
 
 def parse_result(body: Any, info: ModelInfo) -> ChatResult:
     """A whole chat or completion answer (§6.1)."""
+    if isinstance(body, dict):
+        raise_for_body(body)
     if not isinstance(body, dict) or "result" not in body:
         raise errors.ProtocolError(
             f"Qianfan answered without a result: {str(body)[:200]}", vendor=VENDOR
         )
-    raise_for_body(body)
+    text = parsing.text(body["result"], "result", VENDOR)
     raise_if_filtered(body)
     tool_calls = _tool_calls(body)
     return ChatResult(
-        text=str(body.get("result") or ""),
+        text=text,
         model=info.name,
         tool_calls=tool_calls,
         finish_reason=_finish_reason(body, tool_calls),
@@ -589,8 +603,7 @@ class StreamParser:
             )
         raise_for_body(body)
         self.events += 1
-        # A stream request answered with one whole JSON body is complete in itself.
-        final = bool(body.get("is_end")) or ("is_end" not in body and "sentence_id" not in body)
+        final = self._is_final(body)
         if final:
             self.finished = True
             if not self.any_output:
@@ -598,13 +611,30 @@ class StreamParser:
         self.any_output = self.any_output or bool(body.get("result") or body.get("function_call"))
         return self._delta(body, final)
 
+    @staticmethod
+    def _is_final(body: dict[str, Any]) -> bool:
+        """A sentence (``sentence_id``), the end (``is_end``), or a stream request answered
+        with one whole answer (``result`` and no stream fields). Anything else — ``{}``,
+        ``{"message": …}``, an unknown error shape — is never taken for the end of a
+        successful answer."""
+        if "sentence_id" in body or "is_end" in body:
+            return bool(body.get("is_end"))
+        if "result" in body or body.get("function_call") is not None:
+            return True
+        raise errors.ProtocolError(
+            "a Qianfan stream event is neither a sentence nor the end (no sentence_id, "
+            f"is_end or result): {json.dumps(body, ensure_ascii=False)[:200]}",
+            vendor=VENDOR,
+        )
+
     def _delta(self, body: dict[str, Any], final: bool) -> ChatDelta:
+        text = parsing.text(body.get("result"), "result", VENDOR)
         tool_calls = _tool_calls(body)
         usage = None
         if final:
             usage = _stream_usage(body)
         return ChatDelta(
-            text=str(body.get("result") or ""),
+            text=text,
             model=self.info.name,
             is_final=final,
             tool_calls=tool_calls,
@@ -628,10 +658,15 @@ def _stream_usage(body: dict[str, Any]) -> Usage | None:
     """§6.3: the only rule that fits every documented stream is prompt and total from the
     is_end chunk, completion = total - prompt."""
     usage = body.get("usage")
-    if not isinstance(usage, dict) or "total_tokens" not in usage:
+    if usage is None:
         return None
-    prompt = int(usage.get("prompt_tokens", 0))
-    total = int(usage["total_tokens"])
+    usage = parsing.mapping(usage, "usage", VENDOR)
+    if "prompt_tokens" not in usage or "total_tokens" not in usage:
+        return None  # not enough to split honestly into input and output
+    prompt = parsing.count(usage["prompt_tokens"], "usage.prompt_tokens", VENDOR)
+    total = parsing.count(usage["total_tokens"], "usage.total_tokens", VENDOR)
+    if total < prompt:
+        raise parsing.malformed("usage.total_tokens", "at least prompt_tokens", total, VENDOR)
     return Usage(prompt, total - prompt, total)
 
 
@@ -643,17 +678,18 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
             f"{expected} texts",
             vendor=VENDOR,
         )
+    for position, item in enumerate(data):
+        parsing.mapping(item, f"data[{position}]", VENDOR)
     ordered = (
         sorted(data, key=lambda item: item.get("index", 0))
         if all("index" in item for item in data)
         else data
     )
-    usage = body.get("usage") or {}
-    prompt = usage.get("prompt_tokens")
     return EmbeddingResult(
-        vectors=[[float(x) for x in item["embedding"]] for item in ordered],
+        vectors=[
+            parsing.vector(item.get("embedding"), f"data[{position}].embedding", VENDOR)
+            for position, item in enumerate(ordered)
+        ],
         model=info.name,
-        usage=Usage(int(prompt), 0, int(usage.get("total_tokens", prompt)))
-        if prompt is not None
-        else None,
+        usage=parsing.usage(body.get("usage"), VENDOR, embedding=True),
     )

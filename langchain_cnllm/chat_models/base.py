@@ -10,13 +10,13 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models import ModelProfile as LCModelProfile
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
     agenerate_from_stream,
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputKeyToolsParser, PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk
 from langchain_core.outputs import ChatResult as LCChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
@@ -24,25 +24,46 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, Field
 
-from cnllm import errors, structured
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, Message, ToolSpec
+from cnllm import errors, profiles, structured
+from cnllm.types import (
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    GenerationParams,
+    Message,
+    ModelProfile,
+    ToolSpec,
+)
 from langchain_cnllm import _convert
 from langchain_cnllm._common import CnModelFields
 from langchain_cnllm.errors import aiterate, iterate, langchain_errors
 
 # Call-time keywords the base class understands; anything else goes to ``extra`` (the body).
-_TOOLS, _TOOL_CHOICE, _JSON_MODE, _INSTRUCTION = (
+_TOOLS, _TOOL_CHOICE, _JSON_MODE, _INSTRUCTION, _RESPONSE_FORMAT = (
     "tools",
     "tool_choice",
     "json_mode",
     "json_instruction",
+    "response_format",
 )
+_THINKING, _BUDGET = "enable_thinking", "thinking_budget"
 
 
 class CnChatModel(CnModelFields, BaseChatModel):
-    """Base of ChatQianfan and the other vendors' chat models."""
+    """Base of ChatQianfan and the other vendors' chat models.
+
+    Reasoning models: the thinking streams chunk by chunk in
+    ``additional_kwargs["reasoning_content"]`` (so ``content_blocks`` starts with a standard
+    ``reasoning`` block, and ``output_version="v1"`` puts it in the content), apart from the
+    answer; cached and reasoning token counts go to ``usage_metadata``'s details when the
+    vendor reports them. ``profile`` comes from the vendor's model table.
+    """
 
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    enable_thinking: bool | None = None
+    """A hybrid reasoning model's thinking switch; None leaves the model's default."""
+    thinking_budget: int | None = None
+    """Most reasoning tokens, where the vendor takes a budget."""
 
     # -- what a vendor provides ----------------------------------------------------------------
 
@@ -50,11 +71,15 @@ class CnChatModel(CnModelFields, BaseChatModel):
     @abstractmethod
     def _provider(self) -> str: ...
 
-    @abstractmethod
-    def _supports_tools(self, model: str | None = None) -> bool: ...
+    def _model_profile(self, model: str | None = None) -> ModelProfile:
+        """The model table's entry for ``model`` (None: this instance's model)."""
+        return profiles.CONSERVATIVE
+
+    def _supports_tools(self, model: str | None = None) -> bool:
+        return self._model_profile(model).tool_calling
 
     def _supports_json_mode(self, model: str | None = None) -> bool:
-        return False
+        return self._model_profile(model).json_mode
 
     @abstractmethod
     def _sampling(self, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +105,11 @@ class CnChatModel(CnModelFields, BaseChatModel):
     def _llm_type(self) -> str:
         return f"{self._provider}-chat"
 
+    def _resolve_model_profile(self) -> LCModelProfile | None:
+        """langchain-core's hook: the table's entry (a model it does not know gets the
+        conservative profile); a ``profile=`` passed by the user wins."""
+        return _convert.lc_profile(self._model_profile())
+
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
             ls_provider=self._provider,
@@ -101,10 +131,21 @@ class CnChatModel(CnModelFields, BaseChatModel):
     ) -> ChatRequest:
         kwargs = {key: value for key, value in kwargs.items() if not key.startswith("ls_")}
         tools = tuple(_convert.to_tool_spec(tool) for tool in kwargs.pop(_TOOLS, None) or ())
-        tool_choice = kwargs.pop(_TOOL_CHOICE, None)
+        tool_choice = _tool_choice_name(kwargs.pop(_TOOL_CHOICE, None))
         json_mode = bool(kwargs.pop(_JSON_MODE, False))
         instruction = kwargs.pop(_INSTRUCTION, None)
-        kwargs.pop("model", None)
+        response_format = kwargs.pop(_RESPONSE_FORMAT, None)
+        thinking = kwargs.pop(_THINKING, self.enable_thinking)
+        budget = kwargs.pop(_BUDGET, self.thinking_budget)
+        profile = self._model_profile(kwargs.pop("model", None))
+        json_schema = None
+        if response_format is not None:
+            json_schema, json_mode, instruction, thinking = _honour_response_format(
+                response_format, profile, thinking, json_mode, instruction
+            )
+        tool_choice, thinking = profiles.ease_tool_choice(
+            profile, bool(tools), tool_choice, thinking
+        )
         neutral = _convert.to_messages(messages)
         if instruction:
             neutral = _with_instruction(neutral, instruction)
@@ -114,9 +155,11 @@ class CnChatModel(CnModelFields, BaseChatModel):
             max_tokens=kwargs.pop("max_tokens", self.max_tokens),
             stop=tuple(stop or self.stop or ()) or None,
             extra={**self.model_kwargs, **kwargs},
+            enable_thinking=thinking,
+            thinking_budget=budget,
             **sampling,
         )
-        return ChatRequest(neutral, params, tools, _tool_choice_name(tool_choice), json_mode)
+        return ChatRequest(neutral, params, tools, tool_choice, json_mode, json_schema)
 
     def _generate(
         self,
@@ -195,8 +238,18 @@ class CnChatModel(CnModelFields, BaseChatModel):
         tool_choice: dict[str, Any] | str | bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools; raises ``ValidationError`` for a model without native tool calling."""
-        if not self._supports_tools():
+        """Bind tools; raises ``ValidationError`` for a model without native tool calling.
+
+        ``response_format`` (``create_agent``'s provider strategy sends
+        ``{"type": "json_schema", "json_schema": {...}}``) is honoured: natively where the
+        model has JSON-schema output, else through its JSON mode with the schema in the
+        instruction, else by the instruction alone; the answer's text is the JSON.
+
+        A forced ``tool_choice`` on a reasoning model: a hybrid left at its default gets
+        ``enable_thinking=False`` (vendors refuse forced tools while thinking); a model that
+        is thinking for sure gets ``tool_choice="auto"`` instead, and may answer in text.
+        """
+        if tools and not self._supports_tools():
             raise errors.ValidationError(
                 "tools",
                 f"{self.model or 'this model'} has no native tool calling on {self._provider}; "
@@ -213,34 +266,39 @@ class CnChatModel(CnModelFields, BaseChatModel):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: Literal["function_calling", "json_mode", "json_schema"] = "function_calling",
+        method: Literal["function_calling", "json_mode", "json_schema"] | None = None,
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
-        """Structured output with native tools where the model has them, else by prompting.
+        """Structured output the best way the model's profile allows.
 
-        ``strict`` is accepted for compatibility; no vendor here enforces schemas strictly.
+        ``method``: ``"json_schema"`` (native ``response_format``), ``"function_calling"``
+        (the schema as a forced tool) or ``"json_mode"``; None picks the best native one the
+        profile lists (json_schema, then a forced tool, then JSON mode). A method the model
+        lacks falls to the next it has, and to prompting for JSON and parsing the answer
+        when it has none. ``strict`` goes with a native JSON schema.
+
+        Thinking: DashScope and DeepSeek refuse forced tools and JSON output while a model
+        thinks. A hybrid model left at its default is called with thinking off; a model
+        that thinks for sure (thinking-only, or ``enable_thinking=True``) gets the tool
+        offered without forcing (or the schema in the prompt), and the answer is parsed
+        from the tool call or from JSON in its text.
         """
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        if method is not None and method not in profiles.METHODS:
+            raise errors.ValidationError(
+                "method", f"{method!r}; one of {', '.join(profiles.METHODS)}"
+            )
+        thinking = kwargs.pop(_THINKING, self.enable_thinking)
+        profile = self._model_profile()
+        method = method or profiles.default_method(profile)
+        plan = profiles.plan_structured_output(profile, method, thinking)
         trace = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
-        if method == "function_calling" and schema is not None and self._supports_tools():
-            name = convert_to_openai_tool(schema)["function"]["name"]
-            llm = self.bind_tools([schema], tool_choice=name, ls_structured_output_format=trace)
-            parser: Runnable[Any, Any] = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-            )
-        else:
-            json_schema = convert_to_json_schema(schema) if schema is not None else None
-            llm = self.bind(
-                json_instruction=structured.json_instruction(json_schema),
-                json_mode=self._supports_json_mode(),
-                ls_structured_output_format=trace,
-            )
-            pydantic_schema = schema if is_pydantic and isinstance(schema, type) else None
-            parser = RunnableLambda(_json_parser(pydantic_schema))
+        bound: dict[str, Any] = {"ls_structured_output_format": trace}
+        if plan.enable_thinking is not None:
+            bound[_THINKING] = plan.enable_thinking
+        llm = self._structured_llm(schema, plan, strict, bound)
+        parser: Runnable[Any, Any] = RunnableLambda(_structured_parser(schema, plan.uses_tool))
         if not include_raw:
             return llm | parser
         parsed = RunnablePassthrough.assign(
@@ -250,6 +308,78 @@ class CnChatModel(CnModelFields, BaseChatModel):
         return RunnableMap(raw=llm) | parsed.with_fallbacks(
             [fallback], exception_key="parsing_error"
         )
+
+    def _structured_llm(
+        self,
+        schema: dict[str, Any] | type | None,
+        plan: profiles.StructuredPlan,
+        strict: bool | None,
+        bound: dict[str, Any],
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        if schema is not None and plan.uses_tool:
+            name = convert_to_openai_tool(schema)["function"]["name"]
+            choice = name if plan.strategy == "forced_tool" else None
+            if choice is None:  # an offered tool may be ignored: say what is wanted
+                bound[_INSTRUCTION] = structured.json_instruction(convert_to_json_schema(schema))
+            return self.bind_tools([schema], tool_choice=choice, **bound)
+        if schema is not None and plan.strategy == "json_schema":
+            function = convert_to_openai_tool(schema)["function"]
+            spec = {"name": function["name"], "schema": function.get("parameters") or {}}
+            if strict is not None:
+                spec["strict"] = strict
+            return self.bind(
+                **{_RESPONSE_FORMAT: {"type": "json_schema", "json_schema": spec}}, **bound
+            )
+        json_schema = convert_to_json_schema(schema) if schema is not None else None
+        return self.bind(
+            json_instruction=structured.json_instruction(json_schema),
+            json_mode=plan.strategy == "json_mode",
+            **bound,
+        )
+
+
+def _honour_response_format(
+    response_format: Any,
+    profile: ModelProfile,
+    thinking: bool | None,
+    json_mode: bool,
+    instruction: str | None,
+) -> tuple[dict[str, Any] | None, bool, str | None, bool | None]:
+    """(json_schema, json_mode, instruction, enable_thinking) for a ``response_format``."""
+    spec = _json_schema_spec(response_format)
+    if spec is None:  # {"type": "json_object"} or {"type": "text"}
+        wants_json = isinstance(response_format, dict) and response_format.get("type") == (
+            "json_object"
+        )
+        if wants_json:
+            plan = profiles.plan_structured_output(profile, "json_mode", thinking)
+            instruction = instruction or structured.json_instruction(None)
+            json_mode = plan.strategy == "json_mode"
+            thinking = thinking if plan.enable_thinking is None else plan.enable_thinking
+        return None, json_mode, instruction, thinking
+    plan = profiles.response_format_plan(profile, thinking)
+    if plan.enable_thinking is not None:
+        thinking = plan.enable_thinking
+    if plan.strategy == "json_schema":
+        return spec, False, instruction, thinking
+    return None, plan.strategy == "json_mode", structured.json_instruction(spec["schema"]), thinking
+
+
+def _json_schema_spec(response_format: Any) -> dict[str, Any] | None:
+    """OpenAI's ``{"type": "json_schema", "json_schema": {...}}``, or a schema class."""
+    if isinstance(response_format, dict):
+        if response_format.get("type") != "json_schema":
+            return None
+        inner = response_format.get("json_schema") or {}
+        if not isinstance(inner, dict) or not isinstance(inner.get("schema"), dict):
+            raise errors.ValidationError(
+                "response_format", "a json_schema response_format needs json_schema.schema"
+            )
+        return {key: inner[key] for key in ("name", "schema", "strict") if key in inner} | {
+            "name": inner.get("name") or "response"
+        }
+    function = convert_to_openai_tool(response_format)["function"]
+    return {"name": function["name"], "schema": function.get("parameters") or {}}
 
 
 def _tool_choice_name(choice: dict[str, Any] | str | bool | None) -> str | None:
@@ -278,9 +408,18 @@ def _with_instruction(messages: tuple[Message, ...], instruction: str) -> tuple[
     return (*messages, Message("user", instruction))
 
 
-def _json_parser(model: type | None) -> Callable[[AIMessage], Any]:
+def _structured_parser(
+    schema: dict[str, Any] | type | None, from_tool: bool
+) -> Callable[[AIMessage], Any]:
+    """The answer's data: the first tool call's arguments when a tool was offered and
+    called, else the JSON in the text; a pydantic schema validates it."""
+    model = schema if isinstance(schema, type) and is_basemodel_subclass(schema) else None
+
     def parse(message: AIMessage, /) -> Any:
-        data = structured.extract_json(message.text)
+        if from_tool and message.tool_calls:
+            data: Any = message.tool_calls[0]["args"]
+        else:
+            data = structured.extract_json(message.text)
         if model is None:
             return data
         # pydantic v2 models validate with model_validate, v1 models with parse_obj

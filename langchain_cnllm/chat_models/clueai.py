@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import model_validator
 from typing_extensions import Self
 
+from cnllm.clueai import protocol
 from cnllm.types import ChatDelta, ChatRequest, ChatResult
 from langchain_cnllm._clueai import ClueAIChatSettings, whole_answer
 from langchain_cnllm.chat_models.base import CnChatModel
@@ -46,6 +47,8 @@ class ChatClueAI(ClueAIChatSettings, CnChatModel):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if self.max_tokens is not None:  # sent as max_length: checked here, by its own name
+            protocol.max_length_for(self.max_tokens, self.max_length)
         self._base_config(self.temperature).to_dict()  # bad values fail here, by name
         return self
 

@@ -12,7 +12,7 @@ from typing_extensions import Self
 
 from cnllm.dashscope import models, protocol, thinking
 from cnllm.dashscope.models import ModelInfo
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from langchain_cnllm._dashscope import DashScopeSettings
 from langchain_cnllm.chat_models.base import CnChatModel
 
@@ -59,10 +59,6 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
     presence_penalty: float | None = None
     seed: int | None = None
     enable_search: bool | None = None
-    enable_thinking: bool | None = None
-    """Thinking switch of hybrid models (None: the model's default, e.g. on for Qwen 3.5+)."""
-    thinking_budget: int | None = None
-    """Most reasoning tokens (``max_tokens`` does not bound reasoning)."""
     reasoning_effort: str | None = None
     """Qwen3.8 only: ``low``, ``medium`` or ``xhigh``; not together with thinking_budget."""
     escape_newlines: bool = True
@@ -100,17 +96,12 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
     def _model_name(self) -> str:
         return self._info().name
 
-    def _supports_tools(self, model: str | None = None) -> bool:
-        return self._info(model).tools
-
-    def _supports_json_mode(self, model: str | None = None) -> bool:
-        return self._info(model).json_mode
+    def _model_profile(self, model: str | None = None) -> ModelProfile:
+        return self._info(model).profile
 
     def _sampling(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         sampling = {name: kwargs.pop(name, getattr(self, name)) for name in ("top_p", "top_k")}
         sampling["penalty_score"] = kwargs.pop("repetition_penalty", self.repetition_penalty)
-        for name in ("enable_thinking", "thinking_budget"):
-            sampling[name] = kwargs.pop(name, getattr(self, name))
         return sampling
 
     def _build_request(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.language_models import LanguageModelInput
@@ -13,7 +14,7 @@ from typing_extensions import Self
 
 from cnllm import errors
 from cnllm.koala import models, protocol
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from langchain_cnllm._koala import KoalaSettings
 from langchain_cnllm.chat_models.base import CnChatModel
 
@@ -83,8 +84,11 @@ class ChatKoala(KoalaSettings, CnChatModel):
     def _model_name(self) -> str:
         return self.model
 
-    def _supports_tools(self, model: str | None = None) -> bool:
-        return False
+    def _model_profile(self, model: str | None = None) -> ModelProfile:
+        profile = models.profile(model or self.model)
+        if self.image_input is None or (model or self.model) != self.model:
+            return profile
+        return replace(profile, image_input=self.image_input)
 
     def _sampling(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         sampling = {name: kwargs.pop(name, getattr(self, name)) for name in ("top_p", "top_k")}

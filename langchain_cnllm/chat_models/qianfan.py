@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -11,7 +12,7 @@ from typing_extensions import Self
 
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, Message
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, Message, ModelProfile
 from langchain_cnllm._qianfan import QianfanSettings
 from langchain_cnllm.chat_models.base import CnChatModel
 
@@ -76,11 +77,8 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     def _model_name(self) -> str:
         return self._info().name
 
-    def _supports_tools(self, model: str | None = None) -> bool:
-        return self._info(model).functions
-
-    def _supports_json_mode(self, model: str | None = None) -> bool:
-        return self._info(model).ernie
+    def _model_profile(self, model: str | None = None) -> ModelProfile:
+        return self._info(model).profile
 
     def _sampling(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         names = ("top_p", "top_k", "penalty_score", "user_id", "logprobs", "top_logprobs")
@@ -93,13 +91,7 @@ class ChatQianfan(QianfanSettings, CnChatModel):
         if not self.system:
             return request
         system = Message("system", self.system)
-        return ChatRequest(
-            (system, *request.messages),
-            request.params,
-            request.tools,
-            request.tool_choice,
-            request.json_mode,
-        )
+        return replace(request, messages=(system, *request.messages))
 
     def _call(self, request: ChatRequest, model: str | None) -> ChatResult:
         return self.client.chat(self._info(model), request)

@@ -44,12 +44,17 @@ class ClueAILLM(ClueAISettings, ClueAIGeneration, BaseLLM):
     model: str = Field(default=models.DEFAULT_LLM_MODEL, alias="model_name")
     temperature: float | None = None
     """Sampling temperature (sent in generate_config; 0 means greedy decoding)."""
+    max_tokens: int | None = None
+    """Tokens to generate at most: LangChain's name for ``max_length`` (sent as
+    ``generate_config.max_length``); give one or the other."""
     stop: list[str] | None = None
     task_name: str | None = None
     """Sent as ``task_name`` (the curl examples do; the SDK never does)."""
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if self.max_tokens is not None:
+            self.max_length = protocol.max_length_for(self.max_tokens, self.max_length)
         self._base_config(self.temperature).to_dict()  # bad values fail here, by name
         return self
 
@@ -82,8 +87,11 @@ class ClueAILLM(ClueAISettings, ClueAIGeneration, BaseLLM):
         model = models.canonical(kwargs.pop("model", None) or self.model)
         if not self.engine_key:
             self._require_key(model)
+        max_tokens = kwargs.pop("max_tokens", None)
         config, options = protocol.config_from(
-            self._base_config(kwargs.pop("temperature", self.temperature)), extra=kwargs
+            self._base_config(kwargs.pop("temperature", self.temperature)),
+            max_tokens=protocol.max_length_for(max_tokens) if max_tokens is not None else None,
+            extra=kwargs,
         )
         config.to_dict()  # validate call-time values before anything is sent
         options = self._options(options)

@@ -28,15 +28,21 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from pydantic import Field
 
-from cnllm import errors
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams
+from cnllm import errors, profiles
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from llamaindex_cnllm import _convert
 
 DEFAULT_NUM_OUTPUT = 256
+DEFAULT_CONTEXT_WINDOW = 3900  # LlamaIndex's own default, for a model the table does not know
 
 
 class CnLLM(FunctionCallingLLM):
-    """Base of the vendors' LlamaIndex LLMs: chat, complete, streams, async, tools."""
+    """Base of the vendors' LlamaIndex LLMs: chat, complete, streams, async, tools.
+
+    ``metadata`` comes from the vendor's model table. A reasoning model's thinking arrives as
+    a ``ThinkingBlock`` before the text, and while streaming as
+    ``additional_kwargs["thinking_delta"]`` (``AgentStream.thinking_delta`` in agents).
+    """
 
     model: str | None = Field(default=None, description="The model name.")
     temperature: float | None = Field(default=None, description="Sampling temperature.")
@@ -46,17 +52,25 @@ class CnLLM(FunctionCallingLLM):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra fields sent in the request body as they are."
     )
+    enable_thinking: bool | None = Field(
+        default=None, description="A hybrid reasoning model's thinking switch (None: default)."
+    )
+    thinking_budget: int | None = Field(default=None, description="Most reasoning tokens.")
 
     # -- what a vendor provides ----------------------------------------------------------------
 
     @abstractmethod
     def _model_name(self) -> str: ...
 
-    @abstractmethod
-    def _context_window(self) -> int: ...
+    def _model_profile(self) -> ModelProfile:
+        """The model table's entry for this model (conservative when it is unknown)."""
+        return profiles.CONSERVATIVE
 
-    @abstractmethod
-    def _supports_tools(self) -> bool: ...
+    def _context_window(self) -> int:
+        return self._model_profile().context_window or DEFAULT_CONTEXT_WINDOW
+
+    def _supports_tools(self) -> bool:
+        return self._model_profile().tool_calling
 
     def _sampling(self) -> dict[str, Any]:
         """Vendor fields of GenerationParams (top_p, user_id…)."""
@@ -80,7 +94,9 @@ class CnLLM(FunctionCallingLLM):
     def metadata(self) -> LLMMetadata:
         return LLMMetadata(
             context_window=self._context_window(),
-            num_output=self.max_tokens or DEFAULT_NUM_OUTPUT,
+            num_output=self.max_tokens
+            or self._model_profile().max_output_tokens
+            or DEFAULT_NUM_OUTPUT,
             is_chat_model=True,
             is_function_calling_model=self._supports_tools(),
             model_name=self._model_name(),
@@ -89,12 +105,20 @@ class CnLLM(FunctionCallingLLM):
     def _request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         kwargs = dict(kwargs)
         tools = tuple(kwargs.pop("tools", None) or ())
-        tool_choice = kwargs.pop("tool_choice", None)
+        # FunctionCallingProgram forces the tool (tool_required): eased while thinking.
+        tool_choice, thinking = profiles.ease_tool_choice(
+            self._model_profile(),
+            bool(tools),
+            kwargs.pop("tool_choice", None),
+            kwargs.pop("enable_thinking", self.enable_thinking),
+        )
         params = GenerationParams(
             temperature=kwargs.pop("temperature", self.temperature),
             max_tokens=kwargs.pop("max_tokens", self.max_tokens),
             stop=tuple(kwargs.pop("stop", None) or ()) or None,
             extra={**self.additional_kwargs, **kwargs},
+            enable_thinking=thinking,
+            thinking_budget=kwargs.pop("thinking_budget", self.thinking_budget),
             **self._sampling(),
         )
         return ChatRequest(_convert.to_messages(messages), params, tools, tool_choice)

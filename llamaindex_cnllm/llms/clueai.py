@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from typing_extensions import Self
 
+from cnllm.clueai import protocol
 from cnllm.clueai.settings import ClueAIChat, whole_answer
 from cnllm.types import ChatDelta, ChatRequest, ChatResult
 from llamaindex_cnllm.llms.base import CnLLM
@@ -32,6 +34,12 @@ class ClueAI(ClueAIChat, CnLLM):
     context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, description="Prompt tokens.")
     max_tokens: int | None = Field(default=128, description="Most tokens to generate.")
     truncate: bool = Field(default=True, description="Cut prompts over 1,024 characters.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.max_tokens is not None:  # sent as max_length: checked here, by its own name
+            protocol.max_length_for(self.max_tokens)
+        return self
 
     @classmethod
     def class_name(cls) -> str:

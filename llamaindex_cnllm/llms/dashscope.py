@@ -12,30 +12,29 @@ from typing_extensions import Self
 from cnllm.dashscope import models, thinking
 from cnllm.dashscope.models import ModelInfo
 from cnllm.dashscope.settings import DashScopeSettings
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from llamaindex_cnllm.llms.base import CnLLM
 
 DEFAULT_CONTEXT_WINDOW = 8192
 
 
 class DashScope(DashScopeSettings, CnLLM):
-    """DashScope text generation: chatyuan-large-v2 (a prompt-only model) or qwen-*.
+    """DashScope chat: chatyuan-large-v2 (a prompt-only model), qwen-*, and the 2026 models
+    (qwen3.6-plus, qwen3.8-max, Qwen-VL, QVQ, Omni) on the service each is bound to, with
+    image/audio/video blocks and thinking (``enable_thinking``/``thinking_budget`` validated
+    per model). ``base_url`` ending in ``/compatible-mode/v1`` speaks compatible mode.
 
     Example:
         .. code-block:: python
 
             from llamaindex_cnllm import DashScope
 
-            DashScope(model="qwen-turbo").complete("法律案例有哪些？")
+            DashScope(model="qwen3.6-plus").complete("法律案例有哪些？")
     """
 
     model: str | None = Field(default=None, description="DashScope model name.")
     top_p: float | None = None
     top_k: int | None = None
-    enable_thinking: bool | None = Field(
-        default=None, description="Thinking switch of hybrid models (None: model default)."
-    )
-    thinking_budget: int | None = Field(default=None, description="Most reasoning tokens.")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -56,19 +55,14 @@ class DashScope(DashScopeSettings, CnLLM):
     def _model_name(self) -> str:
         return self._info().name
 
-    def _context_window(self) -> int:
-        return self._info().max_input_tokens or DEFAULT_CONTEXT_WINDOW
+    def _model_profile(self) -> ModelProfile:
+        return self._info().profile
 
-    def _supports_tools(self) -> bool:
-        return self._info().tools
+    def _context_window(self) -> int:
+        return self._model_profile().context_window or DEFAULT_CONTEXT_WINDOW
 
     def _sampling(self) -> dict[str, Any]:
-        return {
-            "top_p": self.top_p,
-            "top_k": self.top_k,
-            "enable_thinking": self.enable_thinking,
-            "thinking_budget": self.thinking_budget,
-        }
+        return {"top_p": self.top_p, "top_k": self.top_k}
 
     def _call(self, request: ChatRequest) -> ChatResult:
         return self.client.chat(self._info(), request)

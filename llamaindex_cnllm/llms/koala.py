@@ -9,7 +9,7 @@ from pydantic import Field
 
 from cnllm.koala import models
 from cnllm.koala.settings import KoalaSettings
-from cnllm.types import ChatDelta, ChatRequest, ChatResult
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, ModelProfile
 from llamaindex_cnllm.llms.base import CnLLM
 
 # FastChat serves models of several sizes and reports no context length we can rely on.
@@ -31,8 +31,8 @@ class Koala(KoalaSettings, CnLLM):
     model: str | None = Field(
         default=models.DEFAULT_CHAT_MODEL, description="A model the server lists."
     )
-    context_window: int = Field(
-        default=DEFAULT_CONTEXT_WINDOW, description="Tokens the model takes."
+    context_window: int | None = Field(
+        default=None, description="Tokens the model takes (default: the model table's, else 4096)."
     )
     top_p: float | None = None
 
@@ -46,11 +46,11 @@ class Koala(KoalaSettings, CnLLM):
     def _model_name(self) -> str:
         return self._model()
 
-    def _context_window(self) -> int:
-        return self.context_window
+    def _model_profile(self) -> ModelProfile:
+        return models.profile(self._model())
 
-    def _supports_tools(self) -> bool:
-        return False
+    def _context_window(self) -> int:
+        return self.context_window or self._model_profile().context_window or DEFAULT_CONTEXT_WINDOW
 
     def _sampling(self) -> dict[str, Any]:
         return {"top_p": self.top_p}

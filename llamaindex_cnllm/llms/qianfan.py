@@ -11,12 +11,11 @@ from typing_extensions import Self
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
 from cnllm.qianfan.settings import QianfanSettings
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from llamaindex_cnllm.llms.base import CnLLM
 
-# LlamaIndex wants tokens. ERNIE models have a documented token limit; open models only a
-# character limit, and a Chinese character is about 0.625 tokens (the SDK's estimate), so half
-# the characters is a safe bound. User-deployed services document nothing.
+# LlamaIndex wants tokens: the model table gives them (ModelInfo.context_window). User-deployed
+# services document nothing, so they get this.
 DEFAULT_CONTEXT_WINDOW = 4096
 
 
@@ -62,14 +61,11 @@ class Qianfan(QianfanSettings, CnLLM):
     def _model_name(self) -> str:
         return self._info().name
 
-    def _context_window(self) -> int:
-        info = self._info()
-        if info.max_input_tokens:
-            return info.max_input_tokens
-        return info.max_input_chars // 2 if info.max_input_chars else DEFAULT_CONTEXT_WINDOW
+    def _model_profile(self) -> ModelProfile:
+        return self._info().profile
 
-    def _supports_tools(self) -> bool:
-        return self._info().functions
+    def _context_window(self) -> int:
+        return self._model_profile().context_window or DEFAULT_CONTEXT_WINDOW
 
     def _sampling(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from pydantic import BaseModel
 
 from cnllm import errors
-from cnllm.dashscope import routes, thinking
+from cnllm.dashscope import routes
 from cnllm.emulator import Emulator
 from langchain_cnllm import ChatDashScope, DashScopeEmbeddings, DashScopeLLM
 
@@ -195,11 +195,10 @@ def test_open_hybrid_invoke_streams_underneath(emulator: Emulator) -> None:
 
 def test_forced_tool_with_thinking_asked_for_is_sent_as_auto(emulator: Emulator) -> None:
     chat = ChatDashScope(model="qwen3.7-flash", enable_thinking=True)
-    thinking._WARNED.clear()  # warned once per process
-    with pytest.warns(UserWarning, match="forced tool_choice"):
-        answer = chat.bind_tools([get_weather], tool_choice="get_weather").invoke("北京天气")
+    answer = chat.bind_tools([get_weather], tool_choice="get_weather").invoke("北京天气")
     assert answer.tool_calls
-    assert emulator.stats.last_request.json["parameters"]["tool_choice"] == "auto"  # type: ignore[union-attr]
+    sent = emulator.stats.last_request.json["parameters"]  # type: ignore[union-attr]
+    assert (sent["tool_choice"], sent["enable_thinking"]) == ("auto", True)
 
 
 def test_retired_models_and_wrong_media_are_refused_before_sending(emulator: Emulator) -> None:

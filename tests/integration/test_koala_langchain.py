@@ -111,7 +111,7 @@ async def test_ainvoke_and_astream(koala: Emulator) -> None:
 
 def test_cumulative_streams_are_tolerated() -> None:
     with Emulator(koala_stream="cumulative") as emu:
-        chat = ChatKoala(model=TEXT, base_url=f"{emu.base_url}/v1")
+        chat = ChatKoala(model=TEXT, base_url=f"{emu.base_url}/v1", stream_mode="cumulative")
         streamed = "".join(str(c.content) for c in chat.stream("介绍一下故宫"))
         assert streamed == chat.invoke("介绍一下故宫").content
 

@@ -13,6 +13,8 @@ from langchain_tests.integration_tests import (
 
 from langchain_cnllm import ChatClueAI, ClueAIRetriever
 
+from .profile_flags import ProfileFlags
+
 TEXTS = [
     "故宫是明清两代的皇家宫殿，位于北京中轴线的中心。",
     "颐和园是清代的皇家园林，在北京西北郊。",
@@ -22,7 +24,7 @@ TEXTS = [
 ]
 
 
-class TestChatClueAI(ChatModelIntegrationTests):
+class TestChatClueAI(ProfileFlags, ChatModelIntegrationTests):
     """ChatYuan-large: no native tools (structured output by prompt and parse), no streaming
     endpoint (one chunk), no token usage."""
 
@@ -33,14 +35,6 @@ class TestChatClueAI(ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "ChatYuan-large"}
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
 
     @property
     def returns_usage_metadata(self) -> bool:

@@ -17,10 +17,12 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_cnllm import ChatDashScope
 from tests.standard.test_koala_standard import offline_suite_image
 
+from .profile_flags import ProfileFlags
+
 __all__ = ["offline_suite_image"]  # the fixture, used below by name
 
 
-class TestChatDashScopeQwen36Plus(ChatModelIntegrationTests):
+class TestChatDashScopeQwen36Plus(ProfileFlags, ChatModelIntegrationTests):
     """qwen3.6-plus: multimodal-generation, images by URL or base64, tools, JSON mode; it
     thinks by default, switched off for forced tools and JSON mode."""
 
@@ -37,29 +39,17 @@ class TestChatDashScopeQwen36Plus(ChatModelIntegrationTests):
         return {"model": "qwen3.6-plus"}
 
     @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return False  # one named function only (no "any" over several tools)
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
     def model_override_value(self) -> str:
         return "qwen3.7-plus"
 
 
-class TestChatDashScopeThinking(ChatModelIntegrationTests):
+class TestChatDashScopeThinking(ProfileFlags, ChatModelIntegrationTests):
     """qwen3.8-max with thinking on: reasoning streamed before the answer; tools and JSON
     schema output (its profile has json_schema)."""
+
+    @pytest.fixture(autouse=True)
+    def _image(self, offline_suite_image: None) -> Iterator[None]:
+        yield
 
     @property
     def chat_model_class(self) -> type[ChatDashScope]:
@@ -70,20 +60,16 @@ class TestChatDashScopeThinking(ChatModelIntegrationTests):
         return {"model": "qwen3.8-max", "thinking_budget": 64}
 
     @property
-    def has_tool_choice(self) -> bool:
-        return False
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
     def model_override_value(self) -> str:
         return "qwen3.8-flash"
 
 
-class TestChatDashScopeCompatibleMode(ChatModelIntegrationTests):
+class TestChatDashScopeCompatibleMode(ProfileFlags, ChatModelIntegrationTests):
     """qwen3.6-plus through ``/compatible-mode/v1``: the same classes, the same results."""
+
+    @pytest.fixture(autouse=True)
+    def _image(self, offline_suite_image: None) -> Iterator[None]:
+        yield
 
     @property
     def chat_model_class(self) -> type[ChatDashScope]:
@@ -93,14 +79,6 @@ class TestChatDashScopeCompatibleMode(ChatModelIntegrationTests):
     def chat_model_params(self) -> dict[str, Any]:
         base = os.environ["DASHSCOPE_HTTP_BASE_URL"].removesuffix("/api/v1")
         return {"model": "qwen3.6-plus", "base_url": f"{base}/compatible-mode/v1"}
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return False
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
 
     @property
     def model_override_value(self) -> str:

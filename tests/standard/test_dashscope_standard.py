@@ -11,8 +11,10 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests, Embeddi
 
 from langchain_cnllm import ChatDashScope, DashScopeEmbeddings
 
+from .profile_flags import ProfileFlags
 
-class TestChatDashScopeChatYuan(ChatModelIntegrationTests):
+
+class TestChatDashScopeChatYuan(ProfileFlags, ChatModelIntegrationTests):
     """chatyuan-large-v2: prompt-only, no usage reported, no native tools; structured output
     by prompt and parse."""
 
@@ -25,14 +27,6 @@ class TestChatDashScopeChatYuan(ChatModelIntegrationTests):
         return {"model": "chatyuan-large-v2"}
 
     @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
     def returns_usage_metadata(self) -> bool:
         return False  # the service meters nothing for ChatYuan (seed 002)
 
@@ -41,8 +35,9 @@ class TestChatDashScopeChatYuan(ChatModelIntegrationTests):
         return "qwen-plus"
 
 
-class TestChatDashScopeQwen(ChatModelIntegrationTests):
-    """qwen-plus: messages, usage, native tools (forced by name), JSON mode."""
+class TestChatDashScopeQwen(ProfileFlags, ChatModelIntegrationTests):
+    """qwen-plus: messages, usage, native tools (forced by name), JSON mode, hybrid thinking
+    (off by default; the usage-detail tests switch it on)."""
 
     @property
     def chat_model_class(self) -> type[ChatDashScope]:
@@ -53,17 +48,25 @@ class TestChatDashScopeQwen(ChatModelIntegrationTests):
         return {"model": "qwen-plus"}
 
     @property
-    def has_tool_choice(self) -> bool:
-        # DashScope forces one named function; "any" over several tools has no wire form.
-        return False
+    def model_override_value(self) -> str:
+        return "qwen-max"
+
+
+class TestChatDashScopeQwQ(ProfileFlags, ChatModelIntegrationTests):
+    """qwq-32b: thinking always on and streaming only (so ``streaming=True``); tools offered,
+    never forced; no JSON mode, so structured output by tool or prompt."""
 
     @property
-    def supports_json_mode(self) -> bool:
-        return True
+    def chat_model_class(self) -> type[ChatDashScope]:
+        return ChatDashScope
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "qwq-32b", "streaming": True}
 
     @property
     def model_override_value(self) -> str:
-        return "qwen-max"
+        return "deepseek-r1"
 
 
 class TestDashScopeEmbeddings(EmbeddingsIntegrationTests):

@@ -8,10 +8,12 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests, Embeddi
 
 from langchain_cnllm import ChatQianfan, QianfanEmbeddings
 
+from .profile_flags import ProfileFlags
+
 NEAR_GREEDY = 0.01  # Qianfan rejects temperature 0; see tests/unit/test_langchain_unit_standard.py
 
 
-class TestChatQianfanLlama(ChatModelIntegrationTests):
+class TestChatQianfanLlama(ProfileFlags, ChatModelIntegrationTests):
     """Qianfan-Chinese-Llama-2-13B: no native tools; structured output by prompt and parse."""
 
     @property
@@ -23,19 +25,11 @@ class TestChatQianfanLlama(ChatModelIntegrationTests):
         return {"model": "Qianfan-Chinese-Llama-2-13B", "temperature": NEAR_GREEDY}
 
     @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
     def model_override_value(self) -> str:
         return "Qianfan-Chinese-Llama-2-7B"
 
-    @property
-    def has_structured_output(self) -> bool:
-        return True
 
-
-class TestChatQianfanErnie(ChatModelIntegrationTests):
+class TestChatQianfanErnie(ProfileFlags, ChatModelIntegrationTests):
     """ERNIE-3.5-8K: native function calling with tool_choice, JSON mode."""
 
     @property
@@ -45,14 +39,6 @@ class TestChatQianfanErnie(ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "ERNIE-3.5-8K", "temperature": NEAR_GREEDY}
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
 
     @property
     def model_override_value(self) -> str:

@@ -125,7 +125,6 @@ def chat(**params: Any) -> ChatRequest:
         ("qwq-32b", {"enable_thinking": False}, "enable_thinking"),  # thinking-only
         ("qwen3-vl-plus-thinking", {"enable_thinking": False}, "enable_thinking"),
         ("qwen3.6-plus", {"thinking_budget": 0}, "thinking_budget"),
-        ("qwen3.6-plus", {"enable_thinking": False, "thinking_budget": 10}, "thinking_budget"),
         (
             "qwen3.8-max",
             {"thinking_budget": 10, "extra": {"reasoning_effort": "low"}},
@@ -170,6 +169,13 @@ def test_qwen38_json_mode_uses_reasoning_effort_none_when_given_an_effort() -> N
     )
     plan = thinking.plan("qwen3.8-max", request, stream=False)
     assert plan.fields == {"enable_thinking": False, "reasoning_effort": "none"}
+
+
+def test_a_budget_with_thinking_off_is_not_sent() -> None:
+    plan = thinking.plan(
+        "qwen3.6-plus", chat(enable_thinking=False, thinking_budget=10), stream=True
+    )
+    assert plan.fields == {"enable_thinking": False}
 
 
 def test_unknown_models_get_the_thinking_fields_as_asked() -> None:

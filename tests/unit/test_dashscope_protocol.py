@@ -338,7 +338,7 @@ def test_message_result_maps_usage_finish_reason_request_id_and_tool_calls() -> 
     assert (result.usage.input_tokens, result.usage.output_tokens) == (30, 4)  # type: ignore[union-attr]
     assert result.usage.total_tokens == 34  # type: ignore[union-attr]
     assert result.request_id == "rid"
-    assert result.metadata["reasoning_content"] == "想一想"
+    assert result.reasoning == "想一想"  # reasoning apart from the answer, not in metadata
     assert result.metadata["usage"]["prompt_tokens_details"] == {"x": 1}
 
 

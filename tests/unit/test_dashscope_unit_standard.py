@@ -46,10 +46,6 @@ class TestChatDashScopeQwenUnit(ChatModelUnitTests):
         return {"model": "qwen-plus"}
 
     @property
-    def has_tool_choice(self) -> bool:
-        return False  # see tests/standard/test_dashscope_standard.py
-
-    @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
         return (
             {**ENV, "DASHSCOPE_WORKSPACE_ID": "ws_env"},

@@ -369,18 +369,21 @@ def test_text_and_finish_on_one_chunk() -> None:
     assert [d.text for d in deltas] == ["全", ""] and deltas[-1].finish_reason == "length"
 
 
-def test_cumulative_streams_as_the_document_describes() -> None:
-    assert (
-        text_stream("你好", "你好，我", "你好，我是悠然", "你好，我是悠然。") == "你好，我是悠然。"
-    )
-    assert text_stream("你好", "你好，世界") == "你好，世界"  # ended while undecided
-    assert text_stream("只有一段") == "只有一段"
+def test_cumulative_streams_as_the_document_describes_are_opt_in() -> None:
+    pieces = ("你好", "你好，我", "你好，我是悠然", "你好，我是悠然。")
+    assert text_stream(*pieces, mode="cumulative") == "你好，我是悠然。"
+    assert text_stream("你好", "你好，世界", mode="cumulative") == "你好，世界"
+    assert text_stream("只有一段", mode="cumulative") == "只有一段"
 
 
-def test_delta_streams_that_merely_look_cumulative_at_first() -> None:
+def test_delta_streams_that_look_cumulative_lose_nothing_by_default() -> None:
+    # FastChat sends deltas; guessing "cumulative" from the chunks lost delivered text.
+    assert text_stream("a", "ab") == "aab"
+    assert text_stream("哈", "哈哈", "哈哈哈") == "哈哈哈哈哈哈"
     assert text_stream("哈", "哈哈", "好笑") == "哈哈哈好笑"
     assert text_stream("你好", "世界", "你好世界") == "你好世界你好世界"
     assert text_stream("a", "a", "a") == "aaa"
+    assert text_stream("a", "ab", mode="auto") == "aab"  # "auto" is the default, delta
 
 
 def test_explicit_stream_modes() -> None:

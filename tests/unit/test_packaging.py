@@ -32,10 +32,10 @@ def extras() -> dict[str, list[str]]:
     return dict(project["optional-dependencies"])
 
 
-def test_runtime_needs_only_requests_httpx_pydantic() -> None:
+def test_runtime_needs_only_requests_aiohttp_pydantic() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = sorted(dep.split(">")[0].split("=")[0].strip() for dep in project["dependencies"])
-    assert names == ["httpx", "pydantic", "requests"]
+    assert names == ["aiohttp", "pydantic", "requests"]
 
 
 def test_extras_do_not_cross() -> None:

@@ -190,3 +190,45 @@ def test_backoff_never_shrinks_below_jitter_band(
 def test_parse_never_raises(value: str) -> None:
     result = parse_retry_after(value, now=NOW)
     assert result is None or result >= 0.0
+
+
+# -- RetryBudget: one budget per logical call ------------------------------------------------
+
+
+def test_budget_hands_out_numbered_retries_until_spent() -> None:
+    from cnllm.retry import RetryBudget
+
+    budget = RetryBudget(RetryPolicy(max_retries=2))
+    assert [budget.take(), budget.take(), budget.take()] == [1, 2, None]
+    assert budget.used == 2 and budget.remaining == 0
+
+
+def test_budget_is_shared_across_threads_exactly() -> None:
+    import threading
+
+    from cnllm.retry import RetryBudget
+
+    budget = RetryBudget(RetryPolicy(max_retries=50))
+    taken: list[int | None] = []
+
+    def spend() -> None:
+        taken.extend(budget.take() for _ in range(20))
+
+    threads = [threading.Thread(target=spend) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(n for n in taken if n is not None) == list(range(1, 51))
+
+
+def test_budget_deep_copies_and_reprs() -> None:
+    import copy
+
+    from cnllm.retry import RetryBudget
+
+    budget = RetryBudget()
+    budget.take()
+    twin = copy.deepcopy(budget)
+    assert twin.used == 1 and twin.policy == budget.policy and twin._lock is not budget._lock
+    assert repr(budget) == "RetryBudget(used=1, max_retries=2)"

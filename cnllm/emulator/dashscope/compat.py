@@ -214,11 +214,7 @@ class _Answer:
             seen = current.describe_media(media)
             if seen and not self.reply.tool_calls and messages[-1].get("role") == "user":
                 self.reply = replies.Reply(seen + self.reply.text, self.reply.finish_reason)
-        self.thought = (
-            current.reasoning(question, body.get("thinking_budget"))
-            if current.thinking_on(model, body)
-            else ""
-        )
+        self.thought = current.thought(messages, body) if current.thinking_on(model, body) else ""
         self.text_tokens = replies.prompt_tokens(messages)
         self.media = current.media_usage(media)
 

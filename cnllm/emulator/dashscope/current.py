@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from .. import schema, text
+from .. import reasoning, schema
 from .validate import Problem
 
 # §2.1: the models bound to multimodal-generation (text-only requests included).
@@ -225,21 +225,12 @@ def describe_media(counts: dict[str, int]) -> str:
 # -- thinking ---------------------------------------------------------------------------------
 
 
-def reasoning(question: str, budget: Any) -> str:
-    """The emulated chain of thought, cut to ``thinking_budget`` tokens when one is set."""
-    short = question.strip()[:30] or "（空）"
-    thought = (
-        f"用户问的是“{short}”。先弄清楚问题要什么，再想想需要哪些信息，"
-        "最后组织一个简洁、确定的回答。"
-    )
-    if isinstance(budget, int) and not isinstance(budget, bool) and budget > 0:
-        kept = ""
-        for piece in text.pieces(thought):
-            if text.count_tokens(kept + piece) > budget:
-                break
-            kept += piece
-        return kept
-    return thought
+def thought(messages: list[dict[str, Any]], parameters: dict[str, Any]) -> str:
+    """The emulated chain of thought (shared with the other reasoning vendors), cut to
+    ``thinking_budget`` tokens when one is set."""
+    budget = parameters.get("thinking_budget")
+    usable = budget if isinstance(budget, int) and not isinstance(budget, bool) else None
+    return reasoning.thinking(plain_text(messages[-1]), usable)
 
 
 def schema_answer(parameters: dict[str, Any], question: str) -> str | None:

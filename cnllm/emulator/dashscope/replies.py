@@ -110,11 +110,15 @@ def _content(message: dict[str, Any]) -> str:
     return content if isinstance(content, str) else ""
 
 
+def contents(messages: list[dict[str, Any]]) -> list[str]:
+    return [_content(message) for message in messages]
+
+
 def prompt_tokens(messages: list[dict[str, Any]]) -> int:
     return text.count_tokens("\n".join(_content(message) for message in messages))
 
 
-def _last_user_text(messages: list[dict[str, Any]]) -> str:
+def last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
         if message.get("role") == "user":
             return _content(message)
@@ -129,7 +133,7 @@ def chat_reply(messages: list[dict[str, Any]], parameters: dict[str, Any]) -> Re
         return _tool_call(tools, _content(last), choice)
     if last.get("role") == "tool":
         name = str(last.get("name") or "tool")
-        reply = text.tool_result_answer(name, _content(last), _last_user_text(messages))
+        reply = text.tool_result_answer(name, _content(last), last_user_text(messages))
         return limit(Reply(reply), parameters)
     system = _content(messages[0]) if messages[0].get("role") == "system" else ""
     first = _content(messages[0]) if len(messages) > 1 else ""
@@ -159,21 +163,37 @@ def completion_tokens(reply: Reply) -> int:
     return text.count_tokens(reply.text) if reply.text else 0
 
 
-def usage(prompt: int, completion: int) -> dict[str, int]:
-    return {
+def usage(
+    prompt: int, completion: int, *, reasoning: int | None = None, cached: int | None = None
+) -> dict[str, Any]:
+    """Counts; a thinking call's details as the native service names them (current §2.6):
+    reasoning tokens are part of ``output_tokens``."""
+    output_tokens = completion + (reasoning or 0)
+    counts: dict[str, Any] = {
         "input_tokens": prompt,
-        "output_tokens": completion,
-        "total_tokens": prompt + completion,
+        "output_tokens": output_tokens,
+        "total_tokens": prompt + output_tokens,
     }
+    if cached is not None:
+        counts["prompt_tokens_details"] = {"cached_tokens": cached}
+    if reasoning is not None:
+        counts["output_tokens_details"] = {"reasoning_tokens": reasoning}
+    return counts
 
 
 def output(
-    content: str, finish_reason: str, tool_calls: list[dict[str, Any]], result_format: str
+    content: str,
+    finish_reason: str,
+    tool_calls: list[dict[str, Any]],
+    result_format: str,
+    reasoning: str | None = None,
 ) -> dict[str, Any]:
-    """``output`` in either result format (§2.4)."""
+    """``output`` in either result format (§2.4); ``reasoning_content`` on thinking calls."""
     if result_format != "message":
         return {"text": content, "finish_reason": finish_reason}
     message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
     if tool_calls:
         message["tool_calls"] = tool_calls
     return {"choices": [{"finish_reason": finish_reason, "message": message}]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import reasoning
 from ..core import (
     JSON_TYPE,
     Request,
@@ -225,11 +226,11 @@ class DashScopeVendor(Vendor):
     def _chat(self, request: Request, call: validate.Generation, *, multimodal: bool) -> Result:
         media = current.media_counts(call.messages)
         reply = self._reply(call, media)
-        thought = ""
+        thought, cached = "", None
         if current.thinking_on(call.model, call.parameters):
-            question = current.plain_text(call.messages[-1])
-            thought = current.reasoning(question, call.parameters.get("thinking_budget"))
-        usage = _Usage(replies.prompt_tokens(call.messages), media, thought)
+            thought = current.thought(call.messages, call.parameters)
+            cached = reasoning.cached_tokens(replies.contents(call.messages))
+        usage = _Usage(replies.prompt_tokens(call.messages), media, thought, cached)
         rid = replies.request_id()
         result_format = "message" if multimodal else call.result_format
         if not request.streaming:
@@ -334,10 +335,13 @@ class DashScopeVendor(Vendor):
 class _Usage:
     """Native usage: media tokens in the input, reasoning tokens in the output (§2.6)."""
 
-    def __init__(self, text_tokens: int, media: dict[str, int], thought: str) -> None:
+    def __init__(
+        self, text_tokens: int, media: dict[str, int], thought: str, cached: int | None
+    ) -> None:
         self.text_tokens = text_tokens
         self.media = current.media_usage(media)
         self.thought = thought
+        self.cached = cached  # prefix-cache hits, reported on thinking calls
         self.thought_tokens = count_tokens(thought) if thought else 0
 
     @property
@@ -351,6 +355,8 @@ class _Usage:
         if self.media:
             usage.update(self.media)
             usage["input_tokens_details"] = {"text_tokens": self.text_tokens, **self.media}
+        if self.cached is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": self.cached}
         if self.thought:
             usage["output_tokens_details"] = {"reasoning_tokens": thought}
         return usage

@@ -21,6 +21,16 @@ EMBEDDING_DIMENSIONS = 1024  # text2vec-large-chinese (LERT-large)
 class Reply:
     text: str
     finish_reason: str = "stop"
+    reasoning: str = ""  # a reasoning model's thinking, sent before the answer
+    reasoning_field: str = ""  # "reasoning_content" (DeepSeek) or "reasoning" (vLLM)
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """The assistant message of a whole answer."""
+    body: dict[str, Any] = {"role": "assistant", "content": reply.text}
+    if reply.reasoning_field:
+        body[reply.reasoning_field] = reply.reasoning
+    return body
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,9 @@ def limit(reply: Reply, stop: Any, max_tokens: int | None) -> Reply:
 
 
 def completion_tokens(reply: Reply) -> int:
-    return text.count_tokens(reply.text) if reply.text else 0
+    """The answer's tokens and the thinking's: reasoning counts as completion (OpenAI's rule)."""
+    answer = text.count_tokens(reply.text) if reply.text else 0
+    return answer + (text.count_tokens(reply.reasoning) if reply.reasoning else 0)
 
 
 def usage(prompt: int, completion: int) -> dict[str, int]:
@@ -120,6 +132,14 @@ def chat_events(
     for index, reply in enumerate(replies):
         role = {"index": index, "delta": {"role": "assistant"}, "finish_reason": None}
         events.append(event({"id": ident, "model": model, "choices": [role]}))
+        for piece in text.split_stream(reply.reasoning) if reply.reasoning else []:
+            # Thinking first, always as deltas (vLLM's reasoning parser sends increments).
+            thought = {
+                "index": index,
+                "delta": {reply.reasoning_field: piece},
+                "finish_reason": None,
+            }
+            events.append(event({"id": ident, "model": model, "choices": [thought]}))
         so_far = ""
         for piece in text.split_stream(reply.text) if reply.text else []:
             so_far += piece

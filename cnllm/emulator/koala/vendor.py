@@ -13,8 +13,10 @@ import secrets
 import struct
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from .. import reasoning
 from ..core import Request, Response, Result, Route, StreamResponse, Vendor, register_vendor, route
 from ..faults import Fault
 from ..text import count_tokens
@@ -24,12 +26,18 @@ from .replies import Reply
 MODELS = (
     "Baichuan-13B-Chat",  # the name the seed's completion example answered to
     "Baichuan2-13B-Chat",
+    "deepseek-r1",
     "gpt-3.5-turbo",
     "koala-mm",
+    "qwen3-8b",
     "sqlcoder",
     "text2vec-large-chinese",
     "vicuna-13b-v1.5",
 )
+# Reasoning models a Koala deployment serves through vLLM/SGLang: the field their thinking
+# comes in (DeepSeek's name, and vLLM's newer one), and which cannot stop thinking.
+REASONING_FIELDS = {"deepseek-r1": "reasoning_content", "qwen3-8b": "reasoning"}
+ALWAYS_THINKING = frozenset({"deepseek-r1"})
 MULTIMODAL = frozenset({"koala-mm"})
 UNREPORTED_USAGE = frozenset({"koala-mm", "text2vec-large-chinese"})  # the seed shows zeros
 CONTEXT_LENGTH = 4096
@@ -158,6 +166,9 @@ class KoalaVendor(Vendor):
         if problem is not None:
             return problem
         messages = body["messages"]
+        echoed = _echoed_reasoning(str(body["model"]), messages)
+        if echoed is not None:
+            return echoed
         if not isinstance(messages, str) and any(
             m.get("role") not in ("system", "user", "assistant") for m in messages
         ):
@@ -172,6 +183,7 @@ class KoalaVendor(Vendor):
         model = str(body["model"])
         answer = replies.chat_reply(turns, model in MULTIMODAL)
         reply = replies.limit(Reply(answer), body.get("stop"), body.get("max_tokens"))
+        reply = _with_thinking(reply, model, body, turns.last_user)
         count = int(body.get("n") or 1)
         ident = fastchat.short_id("chatcmpl-", request.body.decode("utf-8", "replace"))
         if body.get("stream"):
@@ -182,7 +194,7 @@ class KoalaVendor(Vendor):
         choices = [
             {
                 "index": index,
-                "message": {"role": "assistant", "content": reply.text},
+                "message": replies.message(reply),
                 "finish_reason": reply.finish_reason,
             }
             for index in range(count)
@@ -193,14 +205,25 @@ class KoalaVendor(Vendor):
             "created": int(time.time()),
             "model": model,
             "choices": choices,
-            "usage": self._usage(model, turns.prompt, reply, count),
+            "usage": self._usage(model, turns.prompt, reply, count, messages),
         }
         return fastchat.body_response(payload)
 
-    def _usage(self, model: str, prompt: str, reply: Reply, count: int) -> dict[str, int]:
+    def _usage(
+        self, model: str, prompt: str, reply: Reply, count: int, messages: Any
+    ) -> dict[str, Any]:
         if model in UNREPORTED_USAGE:
             return replies.usage(0, 0)
-        return replies.usage(count_tokens(prompt) * count, replies.completion_tokens(reply) * count)
+        counts: dict[str, Any] = replies.usage(
+            count_tokens(prompt) * count, replies.completion_tokens(reply) * count
+        )
+        if reply.reasoning_field:  # vLLM's details: the prefix cache and the thinking
+            history = [m.get("content", "") for m in messages if isinstance(m, dict)]
+            counts["prompt_tokens_details"] = {"cached_tokens": reasoning.cached_tokens(history)}
+            counts["completion_tokens_details"] = {
+                "reasoning_tokens": count_tokens(reply.reasoning) * count
+            }
+        return counts
 
     def _worker_failure(self, body: dict[str, Any], why: str) -> Result:
         if body.get("stream"):
@@ -286,6 +309,40 @@ class KoalaVendor(Vendor):
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
         return fastchat.body_response(payload)
+
+
+def _thinks(model: str, body: dict[str, Any]) -> bool:
+    if model not in REASONING_FIELDS:
+        return False
+    kwargs = body.get("chat_template_kwargs")
+    switch = kwargs.get("enable_thinking") if isinstance(kwargs, dict) else None
+    return model in ALWAYS_THINKING or switch is not False  # Qwen3's template: on by default
+
+
+def _with_thinking(reply: Reply, model: str, body: dict[str, Any], question: str) -> Reply:
+    if not _thinks(model, body):
+        return reply
+    kwargs = body.get("chat_template_kwargs")
+    budget = kwargs.get("thinking_budget") if isinstance(kwargs, dict) else None
+    thought = reasoning.thinking(question, budget if isinstance(budget, int) else None)
+    return replace(reply, reasoning=thought, reasoning_field=REASONING_FIELDS[model])
+
+
+def _echoed_reasoning(model: str, messages: Any) -> Response | None:
+    """DeepSeek-R1 answers 400 to an earlier turn's reasoning sent back in the messages."""
+    if model != "deepseek-r1" or not isinstance(messages, list):
+        return None
+    if not any(isinstance(m, dict) and "reasoning_content" in m for m in messages):
+        return None
+    payload = {
+        "object": "error",
+        "message": "The reasoning_content of an assistant message must not be sent back in "
+        "the input messages",
+        "type": "BadRequestError",
+        "param": None,
+        "code": 400,
+    }
+    return fastchat.body_response(payload, 400)
 
 
 def _encode(vector: list[float], encoding_format: Any) -> Any:

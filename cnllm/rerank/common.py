@@ -1,0 +1,34 @@
+"""What the vendors' rerank answers share: ``results[]`` of index and relevance_score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnllm import errors
+from cnllm.rerank.types import RerankRequest, RerankResult
+
+
+def parse_results(items: Any, request: RerankRequest, vendor: str) -> tuple[RerankResult, ...]:
+    """``results[]`` of either vendor: index into the request, score; documents our own."""
+    if not isinstance(items, list):
+        raise errors.ProtocolError(f"rerank 'results' is not a list: {items!r:.200}", vendor=vendor)
+    results = []
+    for item in items:
+        index = item.get("index") if isinstance(item, dict) else None
+        score = item.get("relevance_score") if isinstance(item, dict) else None
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise errors.ProtocolError(
+                f"rerank result without an 'index': {item!r:.200}", vendor=vendor
+            )
+        if not 0 <= index < len(request.documents):
+            raise errors.ProtocolError(
+                f"rerank result 'index' {index} is outside the {len(request.documents)} "
+                "documents sent",
+                vendor=vendor,
+            )
+        if isinstance(score, bool) or not isinstance(score, (int, float)):
+            raise errors.ProtocolError(
+                f"rerank result without a numeric 'relevance_score': {item!r:.200}", vendor=vendor
+            )
+        results.append(RerankResult(index, float(score), request.documents[index]))
+    return tuple(results)
