@@ -142,6 +142,8 @@ def plan(model: str, request: ChatRequest, *, stream: bool) -> Plan:
                 fields["reasoning_effort"] = "none"
     if budget is not None and (thinks or entry is None):
         fields["thinking_budget"] = budget
+        if entry is not None and entry.thinking == "hybrid" and not entry.thinking_default:
+            fields.setdefault("enable_thinking", True)  # a budget asks for thinking
     underneath = (
         not stream
         and entry is not None

@@ -171,6 +171,14 @@ def test_qwen38_json_mode_uses_reasoning_effort_none_when_given_an_effort() -> N
     assert plan.fields == {"enable_thinking": False, "reasoning_effort": "none"}
 
 
+def test_a_budget_on_a_default_off_hybrid_switches_thinking_on() -> None:
+    plan = thinking.plan("qwen-plus", chat(thinking_budget=64), stream=True)
+    assert plan.fields == {"thinking_budget": 64, "enable_thinking": True} and plan.thinking
+    assert thinking.plan("qwen3.6-plus", chat(thinking_budget=64), stream=True).fields == {
+        "thinking_budget": 64
+    }
+
+
 def test_a_budget_with_thinking_off_is_not_sent() -> None:
     plan = thinking.plan(
         "qwen3.6-plus", chat(enable_thinking=False, thinking_budget=10), stream=True
