@@ -24,6 +24,11 @@ def json_instruction(schema: dict[str, Any] | None) -> str:
     )
 
 
+def tool_instruction(names: list[str]) -> str:
+    """Asks in words for the tool call a vendor will not force (tool_choice while thinking)."""
+    return "Respond only by calling one of these tools: " + ", ".join(names) + "."
+
+
 def extract_json(text: str) -> Any:
     """The JSON object in a model's answer, tolerating code fences and surrounding prose."""
     fenced = _FENCE.search(text)

@@ -22,6 +22,8 @@ _PHRASE = re.compile(
 _CAPITALISED = re.compile(r"(?<=[a-z,]\s)[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*")
 _KEY = re.compile(rf"[A-Za-z_][\w\- ]{{0,39}}|[{CJK}]{{1,12}}")
 _SCHEMA_MARKER = re.compile(r"json\s*schema\s*[:：]", re.IGNORECASE)
+# A request in words for a tool call (sent where a vendor will not force one while thinking).
+_TOOLS_REQUEST = re.compile(r"calling one of these tools:\s*([\w\-, ]+)\.")
 _FORMATS = {
     "date": "2024-01-01",
     "date-time": "2024-01-01T00:00:00Z",
@@ -230,9 +232,17 @@ def _score(function: dict[str, Any], text: str) -> float:
     return score + len(set(features(str(function.get("description", "")))) & said)
 
 
+def requested_tools(text: str) -> list[str]:
+    """The tools a message asks to be answered through ("...calling one of these tools: a, b.")."""
+    found = _TOOLS_REQUEST.search(text)
+    return [name.strip() for name in found.group(1).split(",") if name.strip()] if found else []
+
+
 def call_arguments(function: dict[str, Any], text: str) -> dict[str, Any]:
     parameters = function.get("parameters") or {"type": "object", "properties": {}}
-    value = instance(parameters, Hints(text, property_names(parameters)))
+    found = extract_schema(text)  # a JSON instruction's schema is not the user's words
+    words = found[1] if found is not None else text
+    value = instance(parameters, Hints(words, property_names(parameters)))
     return value if isinstance(value, dict) else {}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
@@ -64,6 +64,12 @@ class CnChatModel(CnModelFields, BaseChatModel):
     """A hybrid reasoning model's thinking switch; None leaves the model's default."""
     thinking_budget: int | None = None
     """Most reasoning tokens, where the vendor takes a budget."""
+
+    # Whether the vendor can force "call one of these several tools" (tool_choice "required").
+    # Qianfan v1 and DashScope force one named function only, and send "required" with
+    # several tools as "auto"; the request is then also made in words (create_agent's
+    # ToolStrategy binds tool_choice="any" next to the user's tools).
+    _forces_any_tool: ClassVar[bool] = False
 
     # -- what a vendor provides ----------------------------------------------------------------
 
@@ -143,9 +149,13 @@ class CnChatModel(CnModelFields, BaseChatModel):
             json_schema, json_mode, instruction, thinking = _honour_response_format(
                 response_format, profile, thinking, json_mode, instruction
             )
+        asked = tool_choice
         tool_choice, thinking = profiles.ease_tool_choice(
             profile, bool(tools), tool_choice, thinking
         )
+        unforceable = tool_choice == "required" and len(tools) > 1 and not self._forces_any_tool
+        if tool_choice != asked or unforceable:  # the vendor will not force it: ask in words
+            instruction = _joined(instruction, _tool_request(tools, asked))
         neutral = _convert.to_messages(messages)
         if instruction:
             neutral = _with_instruction(neutral, instruction)
@@ -380,6 +390,16 @@ def _json_schema_spec(response_format: Any) -> dict[str, Any] | None:
         }
     function = convert_to_openai_tool(response_format)["function"]
     return {"name": function["name"], "schema": function.get("parameters") or {}}
+
+
+def _tool_request(tools: tuple[ToolSpec, ...], asked: str | None) -> str:
+    """The instruction standing in for a forced ``asked`` (a tool's name, or "required")."""
+    named = [tool.name for tool in tools if tool.name == asked]
+    return structured.tool_instruction(named or [tool.name for tool in tools])
+
+
+def _joined(instruction: str | None, extra: str) -> str:
+    return f"{instruction}\n\n{extra}" if instruction else extra
 
 
 def _tool_choice_name(choice: dict[str, Any] | str | bool | None) -> str | None:

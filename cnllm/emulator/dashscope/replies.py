@@ -131,17 +131,40 @@ def chat_reply(messages: list[dict[str, Any]], parameters: dict[str, Any]) -> Re
     choice = parameters.get("tool_choice")
     if tools and last.get("role") == "user" and choice != "none":
         return _tool_call(tools, _content(last), choice)
+    format_ = parameters.get("response_format")
+    json_object = isinstance(format_, dict) and format_.get("type") == "json_object"
     if last.get("role") == "tool":
-        name = str(last.get("name") or "tool")
-        reply = text.tool_result_answer(name, _content(last), last_user_text(messages))
-        return limit(Reply(reply), parameters)
+        name, result = str(last.get("name") or "tool"), _content(last)
+        question = last_user_text(messages)
+        pending = _requested_pending(tools, messages, question)
+        if pending and choice != "none":  # asked in words to answer through a tool: it does
+            return _tool_call(pending, f"{question}\n{result}", None)
+        reply = text.tool_result_answer(name, result, question)
+        # JSON mode (or a schema in the question) holds for the answer after a tool result too.
+        return limit(Reply(with_json(reply, f"{question}\n{result}", "", json_object)), parameters)
     system = _content(messages[0]) if messages[0].get("role") == "system" else ""
     first = _content(messages[0]) if len(messages) > 1 else ""
     instructions = "\n".join(part for part in (system, first) if part)
-    format_ = parameters.get("response_format")
-    json_object = isinstance(format_, dict) and format_.get("type") == "json_object"
     plain = answer(_content(last), instructions)
     return limit(Reply(with_json(plain, _content(last), instructions, json_object)), parameters)
+
+
+def _requested_pending(
+    tools: list[dict[str, Any]], messages: list[dict[str, Any]], question: str
+) -> list[dict[str, Any]]:
+    """The offered tools the user asked to be answered through and not yet called."""
+    requested = set(schema.requested_tools(question))
+    called = {
+        str((call.get("function") or {}).get("name"))
+        for message in messages
+        for call in message.get("tool_calls") or []
+        if isinstance(call, dict)
+    }
+    return [
+        tool
+        for tool in tools
+        if isinstance(tool, dict) and (tool.get("function") or {}).get("name") in requested - called
+    ]
 
 
 def _tool_call(tools: list[dict[str, Any]], message: str, choice: Any) -> Reply:

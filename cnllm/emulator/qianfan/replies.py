@@ -72,12 +72,39 @@ def chat_reply(body: dict[str, Any], functions_enabled: bool, fault_kind: str | 
     if functions and last.get("role") == "user":
         return _function_call(functions, _content(last), body.get("tool_choice"))
     if last.get("role") == "function":
-        name = str(last.get("name", "function"))
-        reply = Reply(text.tool_result_answer(name, _content(last), last_user_text(messages)))
-        return limit(reply, body)
+        name, result = str(last.get("name", "function")), _content(last)
+        question = last_user_text(messages)
+        pending = _requested_pending(functions or [], messages, question)
+        if pending:  # asked in words to answer through a function: it does
+            return _function_call(pending, f"{question}\n{_unwrapped(result)}", None)
+        plain = text.tool_result_answer(name, result, question)
+        json_object = body.get("response_format") == "json_object"
+        # JSON mode (or a schema in the question) holds for the answer after a tool result too.
+        found = schema.json_answer("", f"{question}\n{_unwrapped(result)}", json_object, plain)
+        return limit(Reply(found or plain), body)
     system = body.get("system") or ""
     instructions = "\n".join([system, _content(messages[0])]) if len(messages) > 1 else system
     return limit(Reply(_text_answer(_content(last), instructions, body)), body)
+
+
+def _requested_pending(
+    functions: list[dict[str, Any]], messages: list[dict[str, Any]], question: str
+) -> list[dict[str, Any]]:
+    """The offered functions the user asked to be answered through and not yet called."""
+    requested = set(schema.requested_tools(question))
+    called = {str((m.get("function_call") or {}).get("name")) for m in messages}
+    return [f for f in functions if isinstance(f, dict) and f.get("name") in requested - called]
+
+
+def _unwrapped(content: str) -> str:
+    """A function result's own text: clients wrap a plain result as ``{"result": ...}``."""
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return content
+    if isinstance(data, dict) and set(data) == {"result"}:
+        return str(data["result"])
+    return content
 
 
 def _text_answer(message: str, instructions: str, body: dict[str, Any]) -> str:
