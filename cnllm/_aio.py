@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import certifi
 
-from cnllm import errors
+from cnllm import errors, hints
 
 if TYPE_CHECKING:
     from cnllm.transport import HttpRequest
@@ -182,7 +182,7 @@ class AioStream:
 def transport_error(exc: BaseException, vendor: str, seconds: float) -> errors.CnLLMError:
     message = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, aiohttp.ClientConnectorError):  # refused, unresolvable: never sent
-        return errors.ConnectError(message, vendor=vendor)
+        return errors.ConnectError(message + hints.connection_hint(vendor), vendor=vendor)
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
         return errors.TimeoutError(
             f"no complete answer within timeout={seconds}s ({type(exc).__name__})", vendor=vendor

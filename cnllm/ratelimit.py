@@ -7,7 +7,8 @@ the attempt went (``record``):
 
 - configured limits (requests per second or per minute, tokens per minute) are never exceeded:
   requests are spaced evenly at the request rate; tokens (estimated from the body) may come in
-  a burst of one minute's worth, then at the token rate;
+  a burst of one minute's worth, then at the token rate. A slot is taken only when it is due
+  (waiters ask again when they wake), so a pace that recovers speeds up every waiter at once;
 - a throttling answer (``RateLimitError``: HTTP 429 or the vendor's own code) cuts the pace to
   70% of what recently succeeded (at most once per second: one burst of 429s is one signal)
   and honours Retry-After by pausing every caller; each success then adds back about one
@@ -40,7 +41,7 @@ MIN_RATE = 0.2  # requests per second: never slower than one every five seconds
 CUT_COOLDOWN = 1.0  # seconds: throttles within this of the last cut are one signal
 UNPACED_AFTER = 30.0  # seconds without throttling before an unconfigured limiter lets go
 TOKEN_BURST = 60.0  # seconds of token budget that may be spent at once (a per-minute window)
-WINDOW = 2.0  # seconds of successes behind the "recently succeeded" rate
+WINDOW = 1.0  # seconds of successes behind the "recently succeeded" rate
 
 
 def _positive(name: str, value: float | None) -> float | None:
@@ -123,29 +124,32 @@ class RateLimiter:
     # -- slots --------------------------------------------------------------------------------
 
     def reserve(self, body: bytes | None = None) -> float:
-        """Take the next slot; returns the seconds to wait before sending."""
+        """Take a slot if one is free now (returns 0.0), else the seconds until the next one
+        frees up (nothing is taken: the pace may change meanwhile, so waiters ask again)."""
         tokens = estimate_tokens(body) if self._token_rate is not None else 0
         with self._lock:
             now = self._clock()
             self._maybe_unpace(now)
-            start = max(now, self._next, self._paused_until)
-            if tokens and self._token_rate is not None:
-                cost = tokens / self._token_rate  # seconds of token budget
+            start = max(self._next, self._paused_until)
+            cost = tokens / self._token_rate if tokens and self._token_rate else 0.0
+            if cost:
                 start = max(start, self._token_next + cost - TOKEN_BURST)
-                self._token_next = max(self._token_next, start) + cost
+            if start > now:
+                return start - now
+            if cost:
+                self._token_next = max(self._token_next, now) + cost
             if self._rate is not None:
-                self._next = start + 1.0 / self._rate
+                self._next = max(self._next, now) + 1.0 / self._rate
+            self._attempts.append(now)
             self.requests += 1
-            return start - now
+            return 0.0
 
     def acquire(self, body: bytes | None = None) -> None:
-        wait = self.reserve(body)
-        if wait > 0:
+        while (wait := self.reserve(body)) > 0:
             time.sleep(wait)
 
     async def aacquire(self, body: bytes | None = None) -> None:
-        wait = self.reserve(body)
-        if wait > 0:
+        while (wait := self.reserve(body)) > 0:
             await asyncio.sleep(wait)
 
     # -- feedback -----------------------------------------------------------------------------
@@ -161,6 +165,10 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             self._successes.append(now)
+            if self._rate is not None and now - self._last_cut < CUT_COOLDOWN:
+                # Answers to one burst arrive together, throttles and successes mixed: the
+                # cut's estimate of what gets through grows with the successes still coming.
+                self._rate = max(self._rate, DECREASE * _per_second(self._successes, now))
             if self._rate is not None:
                 # Additive increase: about +1 request/s for each second of successes.
                 self._rate += 1.0 / self._rate

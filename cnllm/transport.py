@@ -14,7 +14,6 @@ followed. JSON bodies are serialised here, once, to the same bytes on both paths
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import threading
@@ -24,13 +23,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
 
-from cnllm import errors
+from cnllm import errors, hints
 from cnllm._body import encode_json, redact_url
+from cnllm._deadline import Deadline, DeadlineAdapter, bounded
 from cnllm.errors import redact
 from cnllm.retry import RetryBudget, RetryPolicy, parse_retry_after
 from cnllm.sse import ServerSentEvent, SSEDecoder
@@ -235,7 +234,7 @@ class Transport:
             with self._lock:
                 if self._session is None:
                     session = requests.Session()
-                    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=POOL_SIZE)
+                    adapter = DeadlineAdapter(pool_connections=8, pool_maxsize=POOL_SIZE)
                     session.mount("http://", adapter)
                     session.mount("https://", adapter)
                     self._session = session
@@ -417,17 +416,20 @@ class Transport:
             "stream": True,  # the body is read here, under the attempt's deadline
         }
 
-    def _open(self, request: HttpRequest, body: bytes | None) -> requests.Response:
+    def _open(
+        self, request: HttpRequest, body: bytes | None, deadline: Deadline
+    ) -> requests.Response:
         try:
-            return self.session.request(
-                request.method, request.url, **self._requests_kwargs(request, body)
-            )
+            with bounded(deadline):  # every read of this response, headers too
+                return self.session.request(
+                    request.method, request.url, **self._requests_kwargs(request, body)
+                )
         except requests.RequestException as exc:
             raise self._transport_error(exc) from None
 
     def _send_once(self, request: HttpRequest, body: bytes | None) -> HttpResponse:
-        deadline = time.monotonic() + self.read_timeout
-        raw = self._open(request, body)
+        deadline = Deadline(self.read_timeout)
+        raw = self._open(request, body, deadline)
         try:
             # No local holds the raw body: tools that print frame locals would show what a
             # server echoed (its repr, HttpResponse's, is masked).
@@ -439,7 +441,7 @@ class Transport:
         self._check(response)
         return response
 
-    def _read_body(self, raw: requests.Response, deadline: float) -> bytes:
+    def _read_body(self, raw: requests.Response, deadline: Deadline) -> bytes:
         """The whole body, or TimeoutError once the deadline passes (a trickling server)."""
         if not isinstance(raw.raw, BaseHTTPResponse):  # a test double answered from memory
             return raw.content
@@ -451,23 +453,23 @@ class Transport:
             raise self._transport_error(exc) from None
         return b"".join(chunks)
 
-    def _read_chunk(self, raw: requests.Response, deadline: float) -> bytes:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+    def _read_chunk(self, raw: requests.Response, deadline: Deadline) -> bytes:
+        # The socket reads are bounded by the deadline (cnllm._deadline); this check also
+        # covers connections that are not (through a proxy).
+        if deadline.remaining() <= 0:
             raise errors.TimeoutError(
                 f"no complete answer within timeout={self.read_timeout}s", vendor=self.vendor
             )
-        _set_read_timeout(raw, remaining)
         chunk: bytes | None = raw.raw.read1(CHUNK, decode_content=True)
         return chunk or b""
 
     def _open_stream(
         self, request: HttpRequest, body: bytes | None
-    ) -> requests.Response | _SingleBodyStream:
-        deadline = time.monotonic() + self.read_timeout
-        raw = self._open(request, body)
+    ) -> _SyncStream | _SingleBodyStream:
+        deadline = Deadline(self.read_timeout)
+        raw = self._open(request, body, deadline)
         if raw.status_code == 200 and "event-stream" in raw.headers.get("content-type", ""):
-            return raw
+            return _SyncStream(raw, deadline)
         # An error (or a plain JSON answer) instead of a stream: read it whole and check it.
         try:
             response = HttpResponse(
@@ -478,24 +480,25 @@ class Transport:
         self._check(response)
         return _SingleBodyStream(response)
 
-    def _read_events(self, raw: requests.Response) -> Iterator[ServerSentEvent]:
+    def _read_events(self, opened: _SyncStream) -> Iterator[ServerSentEvent]:
+        raw, deadline = opened.raw, opened.deadline
         decoder = SSEDecoder()
         try:
             if not isinstance(raw.raw, BaseHTTPResponse):  # a test double answered
                 yield from decoder.feed(raw.content)
                 yield from decoder.flush()
                 return
-            deadline = time.monotonic() + self.read_timeout
+            deadline.extend()
             while chunk := self._read_chunk_of_stream(raw, deadline):
                 events = decoder.feed(chunk)
                 if events:
                     yield from events
-                    deadline = time.monotonic() + self.read_timeout  # the caller's time is free
+                    deadline.extend()  # a full timeout for the next event; caller time is free
             yield from decoder.flush()
         finally:
             raw.close()
 
-    def _read_chunk_of_stream(self, raw: requests.Response, deadline: float) -> bytes:
+    def _read_chunk_of_stream(self, raw: requests.Response, deadline: Deadline) -> bytes:
         try:
             return self._read_chunk(raw, deadline)
         except errors.TimeoutError:
@@ -678,9 +681,10 @@ class Transport:
         message = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, (requests.Timeout, ReadTimeoutError, TimeoutError)):
             return errors.TimeoutError(message, vendor=self.vendor)
+        hint = hints.connection_hint(self.vendor)  # names the env var that set the URL
         if isinstance(exc, requests.ConnectionError) and _never_connected(exc):
-            return errors.ConnectError(message, vendor=self.vendor)
-        return errors.ConnectionError(message, vendor=self.vendor)
+            return errors.ConnectError(message + hint, vendor=self.vendor)
+        return errors.ConnectionError(message + hint, vendor=self.vendor)
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:
@@ -691,8 +695,8 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
 
 def _never_acted(error: errors.CnLLMError) -> bool:
     """The failure proves the server did not act on the request (safe to send it again)."""
-    if isinstance(error, errors.ConnectError):
-        return True
+    if isinstance(error, (errors.ConnectError, errors.RateLimitError)):
+        return True  # not connected, or throttled (HTTP 429 or the vendor's code in a 200)
     return isinstance(error, errors.APIError) and error.status_code in NEVER_ACTED_STATUS
 
 
@@ -707,13 +711,12 @@ def _redirect_error(response: HttpResponse, vendor: str) -> errors.RedirectError
     )
 
 
-def _set_read_timeout(raw: requests.Response, seconds: float) -> None:
-    """Bound the next socket read by what is left of the deadline (best effort)."""
-    connection = getattr(raw.raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.settimeout(max(seconds, 0.001))
+@dataclass
+class _SyncStream:
+    """An open event stream and the deadline its socket reads are bounded by."""
+
+    raw: requests.Response
+    deadline: Deadline
 
 
 class _SingleBodyStream:

@@ -67,11 +67,24 @@ __all__ = [
 ]
 
 
+# The framework this package adapts to is an extra; without it, say which one to install.
+_FRAMEWORK = "langchain_core"
+_MISSING = (
+    "langchain_cnllm needs langchain-core, which is not installed: "
+    "pip install 'langchain-cnllm[langchain]'"
+)
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'langchain_cnllm' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    try:
+        value = getattr(import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != _FRAMEWORK:
+            raise
+        raise ModuleNotFoundError(_MISSING, name=exc.name) from None
     globals()[name] = value
     return value
 

@@ -46,11 +46,24 @@ __all__ = [
 ]
 
 
+# The framework this package adapts to is an extra; without it, say which one to install.
+_FRAMEWORK = "llama_index"
+_MISSING = (
+    "llamaindex_cnllm needs llama-index-core, which is not installed: "
+    "pip install 'langchain-cnllm[llamaindex]'"
+)
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'llamaindex_cnllm' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    try:
+        value = getattr(import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != _FRAMEWORK:
+            raise
+        raise ModuleNotFoundError(_MISSING, name=exc.name) from None
     globals()[name] = value
     return value
 

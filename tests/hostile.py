@@ -5,6 +5,8 @@ tell how many attempts went out and what they carried.
 
     /trickle          200 JSON, one byte every ``TRICKLE`` seconds (never done in time)
     /trickle-sse      200 event-stream that trickles one never-ending event
+    /trickle-head     the status line and headers themselves, one byte every ``TRICKLE`` s
+    /slow-sse         200 event-stream: five events 0.6 s apart, then [DONE] (slow but alive)
     /stall            reads the request, answers nothing for a long while
     /gzip-sse         an event stream sent with Content-Encoding: gzip
     /gzip-json        a JSON answer sent with Content-Encoding: gzip
@@ -141,6 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self._drip(b'data: {"choices":[{"delta":{"content":"' + b"x" * 200)
 
+    def _trickle_head(self, body: bytes) -> None:
+        self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"x" * 40)
+
     def _drip(self, payload: bytes) -> None:
         try:
             for byte in payload:
@@ -148,6 +153,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 if self._wait(TRICKLE):
                     return
+        except OSError:
+            return
+        self.close_connection = True
+
+    def _slow_sse(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        try:
+            for index in range(5):
+                self.wfile.write(f"data: {index}\n\n".encode())
+                self.wfile.flush()
+                if self._wait(0.6):
+                    return
+            self.wfile.write(b"data: [DONE]\n\n")
         except OSError:
             return
         self.close_connection = True

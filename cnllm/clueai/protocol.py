@@ -1,6 +1,6 @@
 """ClueAI HTTP protocol: pure request builders and answer parsers, no I/O.
 
-Everything follows ../shared/protocols/clueai.md; section numbers refer to it. Two hosts:
+Everything follows the wire notes in docs/clueai.md; section numbers refer to them. Two hosts:
 generate and classify go to the modelfun base, everything else to the clueai base (§1).
 """
 

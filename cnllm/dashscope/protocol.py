@@ -1,6 +1,6 @@
 """Alibaba DashScope native protocol (``/api/v1/services/...``): pure build and parse, no I/O.
 
-Everything here follows ../shared/protocols/dashscope.md; section numbers below refer to it.
+Everything here follows the wire notes in docs/dashscope.md; section numbers below refer to them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnllm import errors, parsing
+from cnllm import errors, hints, parsing
 from cnllm.dashscope import chatyuan
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.sse import ServerSentEvent, iter_sse
@@ -160,6 +160,8 @@ def check_response(response: HttpResponse) -> None:
         return
     body = _loads(response.content)
     error_in_body(body, status=response.status, request_id=request_id)
+    if response.status == 404:  # no DashScope error body: the path itself is unknown
+        raise hints.missing_path(VENDOR, "/api/v1", DEFAULT_BASE_URL, "DASHSCOPE_HTTP_BASE_URL")
 
 
 def _loads(data: str | bytes) -> Any:

@@ -133,7 +133,7 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cnllm demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cnllm demo", description=__doc__.replace("``", ""))
     parser.add_argument("--provider", default="qianfan", choices=sorted(providers.MODULES))
     parser.add_argument("--question", action="append", help="ask this instead (repeatable)")
     parser.add_argument("--model", help="the chat model (default: the provider's demo model)")

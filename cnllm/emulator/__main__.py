@@ -1,4 +1,8 @@
-"""``python -m cnllm.emulator``: serve the emulator until Ctrl-C (or SIGTERM)."""
+"""``cnllm emulator`` (or ``python -m cnllm.emulator``): serve until Ctrl-C or SIGTERM.
+
+It prints its URL on the first line (for scripts), then the shell lines that point every
+vendor's classes at it (base URLs and dummy credentials), ready to paste.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,21 @@ import sys
 import threading
 from types import FrameType
 
+from .env import export_lines
 from .server import Emulator, is_loopback
+
+DESCRIPTION = (
+    "Serve the vendors' HTTP protocols (Qianfan, DashScope, Koala, ClueAI) on one loopback "
+    "port, offline, with deterministic answers. Prints the URL, then the export lines that "
+    "point your own code at it."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m cnllm.emulator",
-        description="Serve the vendors' HTTP protocols on a loopback port, offline.",
+        prog="cnllm emulator",
+        description=DESCRIPTION,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address only")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
@@ -78,11 +90,26 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    print(emulator.base_url, flush=True)
+    print(banner(emulator.base_url, args), flush=True)
     print("cnllm emulator serving; Ctrl-C stops it", file=sys.stderr, flush=True)
     _wait_for_signal()
     emulator.stop()
     return 0
+
+
+def banner(base_url: str, args: argparse.Namespace) -> str:
+    """The URL alone on the first line (scripts read it), then the lines to paste."""
+    credentials = _credentials(args)
+    if args.koala_api_key:
+        credentials["koala_api_key"] = args.koala_api_key
+    keys = "the keys given with --strict" if args.strict else "dummy keys (any key is accepted)"
+    return "\n".join(
+        [
+            base_url,
+            f"# Point every vendor at this emulator, with {keys}; paste into your shell:",
+            *export_lines(base_url, credentials),
+        ]
+    )
 
 
 def _wait_for_signal() -> None:

@@ -149,9 +149,15 @@ _INSTRUCTION = re.compile(r"context|query|question|answer|上下文|已知信息
 _LINE_LABEL = re.compile(r"^\s*(?:[\w\u4e00-\u9fff ]{1,12}\d*\s*[:：]\s*)?")
 
 
+# A metadata line LlamaIndex puts above a node's text ("title: 法律案例：劳动争议"): not a passage.
+_METADATA_LINE = re.compile(r"^\s*[a-z][a-z0-9_]*:\s")
+
+
 def sentences(text: str) -> list[str]:
     found = []
     for part in _SENTENCE_END.split(text):
+        if _METADATA_LINE.match(part):
+            continue
         cleaned = _LINE_LABEL.sub("", part).strip(" \t-*•>#")
         if len(cleaned) >= 4:
             found.append(cleaned)
@@ -183,7 +189,10 @@ def _rag_answer(message: str, system: str) -> str | None:
     context = _context_part(context)
     if len(sentences(system)) >= 3 or _CONTEXT_LABEL.search(system):  # not a mere persona
         context = f"{context}\n{_context_part(system)}"
-    candidates = [s for s in sentences(context) if not _INSTRUCTION.search(s)]
+    # A question is never the passage that answers one (an earlier turn may sit in the context).
+    candidates = [
+        s for s in sentences(context) if not _INSTRUCTION.search(s) and not s.endswith(("?", "？"))
+    ]
     if not candidates or (len(candidates) < 2 and not _CONTEXT_LABEL.search(message + system)):
         return None
     scored = sorted(
@@ -203,24 +212,55 @@ def _clip(text: str, limit: int) -> str:
 
 
 _TEMPLATES = (
-    "你好！我是千帆模拟服务（emulator），收到你的问题：“{q}”。这是一个确定性的模拟回答，"
-    "同样的请求总会得到同样的结果，适合离线测试与演示。",
-    "你好！我是千帆模拟服务（emulator）。关于“{q}”，这里给出一段固定的示例回答："
-    "模拟服务不联网，也不调用真实模型，只按规则生成可重复的内容。",
-    "你好！我是千帆模拟服务（emulator）。你问的是“{q}”。如果想测试检索增强，"
-    "请把资料和问题一起发给我，我会引用与问题最相关的句子。",
+    "收到你的问题：“{q}”。我是千帆模拟服务（emulator），这是确定性的模拟回答："
+    "同样的请求总会得到同样的结果。",
+    "关于“{q}”：我是千帆模拟服务（emulator），不联网、不调用真实模型，只按规则生成可重复的内容。",
+    "你问的是“{q}”。我是千帆模拟服务（emulator）；把资料和问题一起发来，"
+    "我会引用与问题最相关的句子。",
 )
 
 
-def default_answer(question: str) -> str:
+def is_persona(system: str) -> bool:
+    """A short system prompt that sets a role, not one that carries context to quote."""
+    return bool(system.strip()) and len(sentences(system)) < 3 and not _CONTEXT_LABEL.search(system)
+
+
+def framed(reply: str, persona: str = "", earlier: str = "") -> str:
+    """A default answer that shows what the model received: the persona and the earlier turn.
+
+    So a tutorial's system-prompt and multi-turn examples visibly differ from a bare question.
+    """
+    notes = []
+    if is_persona(persona):
+        notes.append(f"【系统设定：{_clip(persona, 24)}】")
+    if earlier.strip():
+        notes.append(f"【上一轮你说：{_clip(earlier, 20)}】")
+    return "".join(notes) + reply
+
+
+def default_answer(question: str, persona: str = "", earlier: str = "") -> str:
     short = _clip(question, 30) or "（空）"
     template = _TEMPLATES[stable_int("answer", question) % len(_TEMPLATES)]
-    return template.format(q=short)
+    return framed(template.format(q=short), persona, earlier)
 
 
-def answer(message: str, system: str = "") -> str:
-    """The reply to a user message: a repeat, a quote from given context, or a default."""
-    return _repeat_request(message) or _rag_answer(message, system) or default_answer(message)
+def answer(message: str, system: str = "", *, persona: str = "", earlier: str = "") -> str:
+    """The reply to a user message: a repeat, a quote from given context, or a default.
+
+    ``persona`` (the system prompt) and ``earlier`` (the previous user turn) are echoed in a
+    default answer, never in a repeat or a quote.
+    """
+    return (
+        _repeat_request(message)
+        or _rag_answer(message, system)
+        or default_answer(message, persona, earlier)
+    )
+
+
+def previous_user(contents: list[tuple[str, str]]) -> str:
+    """The user turn before the last one, from ``(role, text)`` pairs; "" if there is none."""
+    users = [content for role, content in contents if role == "user"]
+    return users[-2] if len(users) > 1 else ""
 
 
 def tool_result_answer(name: str, content: str, question: str) -> str:

@@ -1,6 +1,6 @@
 """Koala 悠然's quirks on top of the OpenAI-compatible protocol: pure functions, no I/O.
 
-Koala is a FastChat ``openai_api_server`` (../shared/protocols/koala.md; sections below refer
+Koala is a FastChat ``openai_api_server`` (docs/koala.md, Wire notes; sections below refer
 to it). What differs from plain OpenAI:
 
 * errors are HTTP 400 ``{"object":"error","message":…,"code":4xxxx/5xxxx}`` (§9), 5xxxx ones
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from cnllm import errors
+from cnllm import errors, hints
 from cnllm.koala import models
 from cnllm.openai_compat import protocol as openai
 from cnllm.openai_compat.protocol import Kind, OpenAIProtocol, StreamParser
@@ -116,13 +116,10 @@ def check_response(response: HttpResponse) -> None:
                 status_code=401,
                 request_id=request_id,
             )
-        if response.status == 404 and body.get("detail") == "Not Found":
-            raise errors.NotFoundError(
-                "the Koala server has no such path (404 Not Found); is base_url the API root, "
-                "ending in /v1 (e.g. http://10.1.2.3:9015/v1)?",
-                vendor=VENDOR,
-                status_code=404,
-            )
+    openai_error = isinstance(body, dict) and isinstance(body.get("error"), dict)
+    if response.status == 404 and not openai_error:
+        # FastAPI's {"detail": "Not Found"} or a proxy's page, not an OpenAI error: a wrong path
+        raise hints.missing_path(VENDOR, "/v1", "http://10.1.2.3:9015/v1", "KOALA_BASE_URL")
     openai.check_response(response, vendor=VENDOR)
 
 

@@ -1,6 +1,6 @@
 """Baidu Qianfan v1 (wenxinworkshop) protocol: pure build and parse functions, no I/O.
 
-Everything here follows ../shared/protocols/qianfan.md; section numbers below refer to it.
+Everything here follows the wire notes in docs/qianfan.md; section numbers below refer to them.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from cnllm.qianfan import protocol
@@ -60,3 +62,14 @@ class QianfanSettings(LazyClient):
                 max_retries=getattr(self, "max_retries", 2),
             )
         return self._client
+
+
+def endpoint_without_default_model(data: Any) -> Any:
+    """Before-validator input: with ``endpoint=`` and no ``model``, ``model`` is None.
+
+    ``model`` defaults to ``models.DEFAULT_CHAT_MODEL`` so that the default is visible on the
+    object; a service you deployed is not that model, and must not get its capabilities.
+    """
+    if isinstance(data, dict) and data.get("endpoint") and not {"model", "model_name"} & set(data):
+        return {**data, "model": None}
+    return data

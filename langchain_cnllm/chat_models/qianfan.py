@@ -7,11 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import BaseMessage
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
+from cnllm.qianfan.settings import endpoint_without_default_model
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, Message, ModelProfile
 from langchain_cnllm._qianfan import QianfanSettings
 from langchain_cnllm.chat_models.base import CnChatModel
@@ -37,6 +38,9 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     merged, since Qianfan only accepts strict user/assistant alternation.
     """
 
+    model: str | None = Field(default=models.DEFAULT_CHAT_MODEL, alias="model_name")
+    """Qianfan model name, case-insensitive (default ``cnllm.qianfan.models.DEFAULT_CHAT_MODEL``,
+    today ERNIE-Lite-8K); None with ``endpoint=`` unless given."""
     top_p: float | None = None
     top_k: int | None = None
     penalty_score: float | None = None
@@ -45,6 +49,11 @@ class ChatQianfan(QianfanSettings, CnChatModel):
     """A system prompt sent with every call (in addition to any system messages)."""
     logprobs: bool | None = None
     top_logprobs: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_model(cls, data: Any) -> Any:
+        return endpoint_without_default_model(data)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

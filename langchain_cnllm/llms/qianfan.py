@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
+from cnllm.qianfan.settings import endpoint_without_default_model
 from cnllm.types import ChatDelta, ChatResult, CompletionRequest
 from langchain_cnllm._qianfan import QianfanSettings
 from langchain_cnllm.llms.base import CnLLM
@@ -30,10 +31,18 @@ class QianfanLLM(QianfanSettings, CnLLM):
     and ``llm_output["token_usage"]``.
     """
 
+    model: str | None = Field(default=models.DEFAULT_CHAT_MODEL, alias="model_name")
+    """Qianfan model name (default ``cnllm.qianfan.models.DEFAULT_CHAT_MODEL``); None with
+    ``endpoint=`` unless given."""
     top_p: float | None = None
     top_k: int | None = None
     penalty_score: float | None = None
     user_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_model(cls, data: Any) -> Any:
+        return endpoint_without_default_model(data)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

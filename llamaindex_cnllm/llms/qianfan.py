@@ -10,7 +10,7 @@ from typing_extensions import Self
 
 from cnllm.qianfan import models, protocol
 from cnllm.qianfan.models import ModelInfo
-from cnllm.qianfan.settings import QianfanSettings
+from cnllm.qianfan.settings import QianfanSettings, endpoint_without_default_model
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from llamaindex_cnllm.llms.base import CnLLM
 
@@ -31,11 +31,19 @@ class Qianfan(QianfanSettings, CnLLM):
             Settings.llm = Qianfan(model="ERNIE-3.5-8K")
     """
 
-    model: str | None = Field(default=None, description="Qianfan model name (case-insensitive).")
+    model: str | None = Field(
+        default=models.DEFAULT_CHAT_MODEL,
+        description="Qianfan model name (case-insensitive); None with endpoint= unless given.",
+    )
     top_p: float | None = None
     top_k: int | None = None
     penalty_score: float | None = None
     user_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoint_model(cls, data: Any) -> Any:
+        return endpoint_without_default_model(data)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -1,7 +1,7 @@
 """Write the DashScope cassettes from the ChatYuan seed's own curl request, answer and error.
 
 Run from the repo root: ``python tests/cassette/make_dashscope_cassettes.py``. Bodies are the
-seed's verbatim bytes (tests/seeds/dashscope/, extracted from ../shared/seeds/002_…):
+seed's verbatim bytes (tests/seeds/dashscope/, from seed 002, not in this repository):
 
 - ``chatyuan_curl``: the seed's curl body and its answer.
 - ``chatyuan_error``: the same request answered by the seed's error example; the seed gives

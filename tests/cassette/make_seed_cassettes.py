@@ -1,7 +1,7 @@
 """Write the Qianfan cassettes from the seed documents' own request/response examples.
 
 Run from the repo root: ``python tests/cassette/make_seed_cassettes.py``. The bodies are the
-seeds' verbatim bytes (tests/seeds/, extracted from ../shared/seeds); the request bodies are the
+seeds' verbatim bytes (tests/seeds/, from seeds kept outside the repo); the request bodies are the
 seeds' curl bodies. To replace these with live recordings instead, see tests/cassette/README.md.
 """
 

@@ -76,7 +76,9 @@ MODES = ["sync", "async"]
 def test_a_sync_only_user_never_imports_aiohttp_nor_httpx(server: HostileServer) -> None:
     code = (
         "import sys\n"
+        "import langchain_cnllm, llamaindex_cnllm\n"
         "from cnllm.transport import HttpRequest, Transport\n"
+        "langchain_cnllm.ChatKoala(model='Baichuan2-13B-Chat', base_url='http://127.0.0.1:9/v1')\n"
         "t = Transport(check=lambda r: None, vendor='x')\n"
         f"assert t.request(HttpRequest('POST', {server.url('/echo')!r}, json={{}})).status == 200\n"
         "print(sorted(m for m in ('aiohttp', 'httpx') if m in sys.modules))\n"
@@ -163,6 +165,15 @@ def test_a_trickling_answer_fails_within_the_deadline(server: HostileServer, mod
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_trickled_headers_fail_within_the_deadline(server: HostileServer, mode: str) -> None:
+    transport = make(timeout=1.5, max_retries=0)
+    start = time.monotonic()
+    with pytest.raises(errors.TimeoutError):
+        call(transport, mode, post(server.url("/trickle-head")))
+    assert time.monotonic() - start <= 1.5 + 0.5
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_a_stream_with_no_event_in_time_fails(server: HostileServer, mode: str) -> None:
     transport = make(timeout=1.0, max_retries=1, backoff=0.1)
     start = time.monotonic()
@@ -170,6 +181,13 @@ def test_a_stream_with_no_event_in_time_fails(server: HostileServer, mode: str) 
         events(transport, mode, post(server.url("/trickle-sse")))
     elapsed = time.monotonic() - start
     assert 1.0 <= elapsed <= 1.0 + 2 * TRICKLE + 0.5, elapsed
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_slow_but_live_stream_is_not_cut(server: HostileServer, mode: str) -> None:
+    # timeout bounds the wait for the next event, not the whole stream (3 s here).
+    got = events(make(timeout=1.0), mode, post(server.url("/slow-sse")))
+    assert [event.data for event in got] == ["0", "1", "2", "3", "4", "[DONE]"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -343,3 +361,11 @@ def test_a_used_transport_deep_copies(server: HostileServer) -> None:
     assert call(twin, "sync", post(server.url("/echo"))).status == 200
     assert call(twin, "async", post(server.url("/echo"))).status == 200
     assert call(transport, "sync", post(server.url("/echo"))).status == 200
+
+
+def test_a_pooled_connection_gets_its_usual_read_timeout_back(server: HostileServer) -> None:
+    transport = make(timeout=7.0)
+    call(transport, "sync", post(server.url("/echo")))
+    pools = transport.session.get_adapter("http://").poolmanager.pools._container.values()
+    idle = [conn for pool in pools for conn in pool.pool.queue if conn is not None]
+    assert len(idle) == 1 and idle[0].sock is not None and idle[0].sock.gettimeout() == 7.0

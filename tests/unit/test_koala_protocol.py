@@ -59,7 +59,7 @@ def text_stream(*pieces: str, mode: protocol.StreamMode = "auto") -> str:
 # -- the seed, byte for byte --------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not load.SEED.exists(), reason="../shared/seeds is not checked out here")
+@pytest.mark.skipif(not load.SEED.exists(), reason="the seed is not checked out here")
 def test_seed_examples_are_verbatim_copies() -> None:
     seed = load.SEED.read_text(encoding="utf-8")
     for path in SEEDS.glob("*.json"):

@@ -12,7 +12,7 @@ import requests
 import urllib3
 
 from cnllm import errors
-from cnllm.retry import RetryBudget
+from cnllm.retry import RetryBudget, RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
 from tests.unit.test_transport import OK, REQUEST, ScriptedAdapter, transport
 
@@ -60,6 +60,17 @@ def test_a_non_idempotent_request_is_retried_only_when_never_acted_on(
     with pytest.raises(errors.CnLLMError) as caught:
         t.request(REQUEST, idempotent=False)
     assert adapter.calls == attempts and caught.value.retryable
+
+
+def test_a_throttling_code_in_a_200_body_counts_as_never_acted_on() -> None:
+    def check(response: HttpResponse) -> None:
+        if b"qps" in response.content:
+            raise errors.RateLimitError("qps limit", vendor="t", code=18)
+
+    t = Transport(check=check, vendor="t", retry=RetryPolicy(max_retries=2), sleep=lambda s: None)
+    adapter = ScriptedAdapter([(200, {}, b"qps"), (200, {}, b"qps"), OK])
+    t.session.mount("http://", adapter)
+    assert t.request(REQUEST, idempotent=False).status == 200 and adapter.calls == 3
 
 
 def test_a_refused_connection_is_a_connect_error() -> None:

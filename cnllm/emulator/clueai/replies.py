@@ -21,8 +21,8 @@ USER, BOT = "用户：", "小元："
 _OPTIONS = re.compile(r"^选项[:：](.+?)。?$", re.MULTILINE)
 _SLOTS = re.compile(r"^问题[:：](.+)$", re.MULTILINE)
 _DEFAULT = (
-    "你好！我是 ClueAI 模拟服务（emulator）中的小元。关于“{q}”，这是一个确定性的模拟回答："
-    "同样的输入总会得到同样的输出，适合离线测试与演示。"
+    "关于“{q}”：我是 ClueAI 模拟服务（emulator）中的小元，这是确定性的模拟回答，"
+    "同样的输入总会得到同样的输出。"
 )
 
 
@@ -55,10 +55,17 @@ def default_reply(question: str) -> str:
     return _DEFAULT.format(q=short)
 
 
-def chat_answer(system: str, message: str) -> str:
+def earlier_user(prompt: str) -> str:
+    """The user turn before the last one in a 用户/小元 prompt ("" when there is none)."""
+    stripped = prompt.replace("\\n", "\n")
+    turns = [part.split(BOT)[0].strip() for part in stripped.split(USER)[1:]]
+    return turns[-2] if len(turns) > 1 else ""
+
+
+def chat_answer(system: str, message: str, earlier: str = "") -> str:
     plain = text.answer(message, system)
     if plain == text.default_answer(message):  # the shared default names another vendor
-        plain = default_reply(message)
+        plain = text.framed(default_reply(message), system, earlier)
     return schema.json_answer(system, message, False, plain) or plain
 
 
@@ -121,7 +128,9 @@ def answer(prompt: str) -> str:
     if turns is None:
         return task_answer(prompt)
     system, message = turns
-    return task_answer(message) if _is_task(message) else chat_answer(system, message)
+    if _is_task(message):
+        return task_answer(message)
+    return chat_answer(system, message, earlier_user(prompt))
 
 
 def limit_length(answer_text: str, config: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The emulated ClueAI service on both of its bases (../shared/protocols/clueai.md):
+"""The emulated ClueAI service on both of its bases (the wire notes in docs/clueai.md):
 
 - ``/modelfun/api/serving_api`` (generate, classify) and ``/modelfun/api/check_api_key``;
 - ``/clueai/...``: user_info, the search engine (multipart corpus upload, search), the

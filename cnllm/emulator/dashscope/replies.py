@@ -1,6 +1,6 @@
 """What the emulated DashScope models say, and the objects and SSE events that carry it.
 
-Shapes follow ../shared/protocols/dashscope.md (§2.4 results, §3.2 stream layout, §4
+Shapes follow the wire notes in docs/dashscope.md (§2.4 results, §3.2 stream layout, §4
 embeddings) and the ChatYuan seed (002): ChatYuan answers with ``output.text`` only (no usage,
 no finish_reason) and writes newlines as the two characters ``\\n``.
 """
@@ -36,10 +36,9 @@ def call_id(seed: str) -> str:
 # -- answers ------------------------------------------------------------------------------------
 
 _TEMPLATES = (
-    "你好！我是通义模拟服务（emulator），收到你的问题：“{q}”。这是一个确定性的模拟回答，"
-    "同样的请求总会得到同样的结果，适合离线测试与演示。",
-    "你好！我是通义模拟服务（emulator）。关于“{q}”，这里给出一段固定的示例回答："
-    "模拟服务不联网，也不调用真实模型，只按规则生成可重复的内容。",
+    "收到你的问题：“{q}”。我是通义模拟服务（emulator），这是确定性的模拟回答："
+    "同样的请求总会得到同样的结果。",
+    "关于“{q}”：我是通义模拟服务（emulator），不联网、不调用真实模型，只按规则生成可重复的内容。",
 )
 _CHATYUAN_TEMPLATE = (
     "你好，我是小元（ChatYuan 模拟服务）。\n\n关于“{q}”：这是一个确定性的模拟回答，"
@@ -47,15 +46,24 @@ _CHATYUAN_TEMPLATE = (
 )
 
 
-def answer(message: str, instructions: str, *, chatyuan: bool = False) -> str:
-    """Repeat, quote the given context, or a default naming the service (text.answer's rules)."""
+def answer(
+    message: str,
+    instructions: str,
+    *,
+    chatyuan: bool = False,
+    persona: str = "",
+    earlier: str = "",
+) -> str:
+    """Repeat, quote the given context, or a default naming the service (text.answer's rules);
+    a default shows the persona and the earlier turn it was given."""
     reply = text.answer(message, instructions)
     if reply != text.default_answer(message):
         return reply
     short = message.strip()[:30] or "（空）"
     if chatyuan:
-        return _CHATYUAN_TEMPLATE.format(q=short)
-    return _TEMPLATES[text.stable_int("dashscope", message) % len(_TEMPLATES)].format(q=short)
+        return text.framed(_CHATYUAN_TEMPLATE.format(q=short), persona, earlier)
+    template = _TEMPLATES[text.stable_int("dashscope", message) % len(_TEMPLATES)]
+    return text.framed(template.format(q=short), persona, earlier)
 
 
 def with_json(reply: str, message: str, instructions: str, json_object: bool) -> str:
@@ -83,20 +91,27 @@ def limit(reply: Reply, parameters: dict[str, Any]) -> Reply:
 # -- ChatYuan ----------------------------------------------------------------------------------
 
 
-def chatyuan_question(prompt: str) -> str:
-    """The last user turn of a ChatYuan prompt (``用户：…\\n小元：``), or the bare instruction."""
+def chatyuan_users(prompt: str) -> list[str]:
+    """The user turns of a ChatYuan prompt (``用户：…\\n小元：``), or the bare instruction."""
     plain = prompt.replace("\\n", "\n").replace("\\t", "\t")
     turns = CHATYUAN_TURN.split(plain)
     if len(turns) < 3:
-        return plain.strip()
-    users = [turns[i + 1] for i in range(1, len(turns) - 1, 2) if turns[i] == "用户"]
-    return users[-1].strip() if users else plain.strip()
+        return [plain.strip()]
+    users = [turns[i + 1].strip() for i in range(1, len(turns) - 1, 2) if turns[i] == "用户"]
+    return users or [plain.strip()]
+
+
+def chatyuan_question(prompt: str) -> str:
+    """The last user turn of a ChatYuan prompt, or the bare instruction."""
+    return chatyuan_users(prompt)[-1]
 
 
 def chatyuan_reply(prompt: str) -> str:
     """The answer as ChatYuan writes it: newlines as the two characters ``\\n``."""
-    question = chatyuan_question(prompt)
-    reply = with_json(answer(question, "", chatyuan=True), question, "", False)
+    users = chatyuan_users(prompt)
+    question, earlier = users[-1], (users[-2] if len(users) > 1 else "")
+    plain = answer(question, "", chatyuan=True, earlier=earlier)
+    reply = with_json(plain, question, "", False)
     return reply.replace("\n", "\\n").replace("\t", "\\t")
 
 
@@ -145,7 +160,8 @@ def chat_reply(messages: list[dict[str, Any]], parameters: dict[str, Any]) -> Re
     system = _content(messages[0]) if messages[0].get("role") == "system" else ""
     first = _content(messages[0]) if len(messages) > 1 else ""
     instructions = "\n".join(part for part in (system, first) if part)
-    plain = answer(_content(last), instructions)
+    turns = [(str(m.get("role")), _content(m)) for m in messages]
+    plain = answer(_content(last), instructions, persona=system, earlier=text.previous_user(turns))
     return limit(Reply(with_json(plain, _content(last), instructions, json_object)), parameters)
 
 

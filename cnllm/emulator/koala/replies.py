@@ -42,6 +42,7 @@ class Turns:
     first_user: str
     image: str | None
     prompt: str  # everything the template would render, for token counts
+    earlier_user: str = ""  # the user turn before the last, echoed in a default answer
 
 
 def read_messages(messages: str | list[dict[str, str]]) -> Turns:
@@ -56,7 +57,8 @@ def read_messages(messages: str | list[dict[str, str]]) -> Turns:
             image = message.get("images") or image
     contents = [m.get("content", "") for m in messages]
     last = users[-1] if users else ""
-    return Turns(system, last, users[0] if users else "", image, "\n".join(contents))
+    earlier = users[-2] if len(users) > 1 else ""
+    return Turns(system, last, users[0] if users else "", image, "\n".join(contents), earlier)
 
 
 def _emulated(answer: str) -> str:
@@ -81,7 +83,9 @@ def chat_reply(turns: Turns, multimodal: bool) -> str:
         if turns.first_user != turns.last_user
         else turns.system
     )
-    plain = _emulated(text.answer(turns.last_user, instructions))
+    plain = _emulated(
+        text.answer(turns.last_user, instructions, persona=turns.system, earlier=turns.earlier_user)
+    )
     return schema.json_answer(instructions, turns.last_user, False, plain) or plain
 
 

@@ -84,7 +84,9 @@ def chat_reply(body: dict[str, Any], functions_enabled: bool, fault_kind: str | 
         return limit(Reply(found or plain), body)
     system = body.get("system") or ""
     instructions = "\n".join([system, _content(messages[0])]) if len(messages) > 1 else system
-    return limit(Reply(_text_answer(_content(last), instructions, body)), body)
+    turns = [(str(m.get("role")), _content(m)) for m in messages if isinstance(m, dict)]
+    answer = _text_answer(_content(last), instructions, body, system, text.previous_user(turns))
+    return limit(Reply(answer), body)
 
 
 def _requested_pending(
@@ -107,8 +109,10 @@ def _unwrapped(content: str) -> str:
     return content
 
 
-def _text_answer(message: str, instructions: str, body: dict[str, Any]) -> str:
-    plain = text.answer(message, instructions)
+def _text_answer(
+    message: str, instructions: str, body: dict[str, Any], persona: str = "", earlier: str = ""
+) -> str:
+    plain = text.answer(message, instructions, persona=persona, earlier=earlier)
     json_object = body.get("response_format") == "json_object"
     return schema.json_answer(instructions, message, json_object, plain) or plain
 

@@ -1,0 +1,52 @@
+"""The environment variables that point every vendor's classes at a running emulator.
+
+``cnllm emulator`` prints them as lines to paste into a shell; ``cnllm.testing`` sets them in
+a test. Each class reads its vendor's usual variables, so code written for the live services
+runs unchanged. Credentials are dummies unless the emulator checks them (``--strict``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Dummy credentials: the emulator accepts any key unless it runs in strict mode.
+DUMMY = {
+    "qianfan_ak": "emulator-ak",
+    "qianfan_sk": "emulator-sk",
+    "qianfan_api_key": "bce-v3/emulator-key/emulator-secret",
+    "dashscope_api_key": "emulator-dashscope-key",
+    "clueai_api_key": "emulator-clueai-key",
+}
+# Env vars that would override the above and send the call elsewhere (or sign it otherwise).
+CLEARED = ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_ACCESS_TOKEN")
+
+
+def environment(base_url: str, credentials: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``{env var: value}`` for every vendor, in the order they are printed."""
+    keys = {**DUMMY, **{name: value for name, value in (credentials or {}).items() if value}}
+    env = {
+        "QIANFAN_BASE_URL": base_url,
+        "QIANFAN_AK": keys["qianfan_ak"],
+        "QIANFAN_SK": keys["qianfan_sk"],
+        "QIANFAN_V2_BASE_URL": f"{base_url}/v2",  # Qianfan v2 (the rerankers)
+        "QIANFAN_API_KEY": keys["qianfan_api_key"],
+        "DASHSCOPE_HTTP_BASE_URL": f"{base_url}/api/v1",
+        "DASHSCOPE_API_KEY": keys["dashscope_api_key"],
+        "KOALA_BASE_URL": f"{base_url}/v1",
+        "CLUEAI_BASE_URL": f"{base_url}/clueai",
+        "CLUEAI_MODELFUN_URL": f"{base_url}/modelfun/api",
+        "CLUEAI_API_KEY": keys["clueai_api_key"],
+    }
+    koala_key = (credentials or {}).get("koala_api_key")
+    if koala_key:  # Koala sends no key unless the server asks for one
+        env["KOALA_API_KEY"] = koala_key.split(",")[0]
+    return env
+
+
+def export_lines(base_url: str, credentials: Mapping[str, str] | None = None) -> list[str]:
+    """``export NAME=value`` lines for a POSIX shell."""
+    lines = [f"unset {' '.join(CLEARED)}"]
+    lines += [
+        f"export {name}={value}" for name, value in environment(base_url, credentials).items()
+    ]
+    return lines
