@@ -67,15 +67,17 @@ class DashScopeSettings(LazyClient):
     def _resolve_host(self) -> Self:
         # The base URL is settled at construction, so a bad region fails here, naming it.
         protocol: hosts.Protocol = "openai" if self.compatible_mode else "native"
-        self.base_url = hosts.base_url(
+        base = hosts.base_url(
             explicit=self.base_url,
             region=self.region,
             workspace=self.workspace,
             workspace_gateway=self.region is not None,
             protocol=protocol,
         )
-        if hosts.protocol_of(self.base_url) == "openai":
-            self.compatible_mode = True
+        if self.compatible_mode and base.endswith(hosts.PATHS["native"]):
+            base = hosts.with_protocol(base, "openai")  # compatible_mode=True: that host's path
+        self.base_url = base
+        self.compatible_mode = hosts.protocol_of(base) == "openai"
         return self
 
     @property

@@ -251,6 +251,10 @@ def test_region_and_workspace_fields_pick_the_gateway(monkeypatch: pytest.Monkey
     assert ChatDashScope(region="us-east-1").base_url == "https://dashscope-us.aliyuncs.com/api/v1"
     compatible = ChatDashScope(region="ap-southeast-1", compatible_mode=True)
     assert compatible.base_url == "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
+    switched = ChatDashScope(base_url="https://h.example/api/v1", compatible_mode=True)
+    assert switched.base_url == "https://h.example/compatible-mode/v1"
+    monkeypatch.setenv("DASHSCOPE_PROTOCOL", "openai")
+    assert ChatDashScope(region="us-east-1").base_url.endswith("us.aliyuncs.com/compatible-mode/v1")
 
 
 # -- embeddings and models ----------------------------------------------------------------------
