@@ -12,19 +12,27 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from cnllm.errors import CnLLMError
+    from cnllm.retry import RetryBudget
     from cnllm.transport import HttpRequest
 
 
 class Auth(Protocol):
     """Credentials for one client. ``authorize`` returns the prepared request and the token it
-    used (None when nothing renewable was used), so a renewal drops exactly that token."""
+    used (None when nothing renewable was used), so a renewal drops exactly that token.
+
+    ``budget`` is the retry budget of the call being authorized: a token fetch spends its
+    retries from it, so a dead token endpoint costs a call max_retries + 1 requests in all."""
 
     @property
     def can_refresh(self) -> bool: ...
 
-    def authorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]: ...
+    def authorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]: ...
 
-    async def aauthorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]: ...
+    async def aauthorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]: ...
 
     def is_stale(self, error: CnLLMError) -> bool:
         """True if ``error`` means the credential used has expired or was revoked."""
@@ -43,13 +51,21 @@ class StaticHeaders:
         return f"StaticHeaders({sorted(self._headers)})"
 
     @property
+    def headers(self) -> dict[str, str]:
+        return dict(self._headers)
+
+    @property
     def can_refresh(self) -> bool:
         return False
 
-    def authorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
+    def authorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
         return request.with_auth(headers=self._headers), None
 
-    async def aauthorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
+    async def aauthorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
         return request.with_auth(headers=self._headers), None
 
     def is_stale(self, error: CnLLMError) -> bool:

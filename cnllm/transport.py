@@ -42,7 +42,6 @@ logger = logging.getLogger("cnllm")
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 300.0
 POOL_SIZE = 64
-ASYNC_SHARDS = 1  # aiohttp needs no sharded pools; kept for benchmarks/run.py
 CHUNK = 65536
 NEVER_ACTED_STATUS = (429, 503)  # answers that prove a request was refused, not acted on
 

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from cnllm import errors
+from cnllm.auth import StaticHeaders
+from cnllm.client import VendorClient
 from cnllm.clueai import prompts, protocol
 from cnllm.clueai.protocol import (
     Classification,
@@ -70,25 +72,41 @@ class ClueAIClient:
             timeout=min(heavy, LIGHT_TIMEOUT),
             retry=retry,
         )
+        # The key travels in each request the protocol builds (a header, a field or a query
+        # parameter, per endpoint), so the auth adds nothing.
+        auth = StaticHeaders({})
+        self._heavy_io = VendorClient(self.transport, auth)
+        self._light_io = VendorClient(self.light, auth)
 
     def __repr__(self) -> str:  # never the key
         return f"ClueAIClient(base_url={self.base_url!r}, modelfun_url={self.modelfun_url!r})"
 
     # -- exchanges ------------------------------------------------------------------------------
 
-    def _send(self, request: HttpRequest, *, light: bool = False) -> HttpResponse:
-        return (self.light if light else self.transport).request(request)
+    # ``creates=True``: the request makes something (an engine, a training run, a serving
+    # instance); it is retried only when the failure proves the server never acted on it.
 
-    async def _asend(self, request: HttpRequest, *, light: bool = False) -> HttpResponse:
-        return await (self.light if light else self.transport).arequest(request)
+    def _send(
+        self, request: HttpRequest, *, light: bool = False, creates: bool = False
+    ) -> HttpResponse:
+        io = self._light_io if light else self._heavy_io
+        return io.post(request, idempotent=not creates)
 
-    def _json(self, request: HttpRequest, what: str, *, light: bool = False) -> dict[str, Any]:
-        return protocol.json_body(self._send(request, light=light), what)
+    async def _asend(
+        self, request: HttpRequest, *, light: bool = False, creates: bool = False
+    ) -> HttpResponse:
+        io = self._light_io if light else self._heavy_io
+        return await io.apost(request, idempotent=not creates)
+
+    def _json(
+        self, request: HttpRequest, what: str, *, light: bool = False, creates: bool = False
+    ) -> dict[str, Any]:
+        return protocol.json_body(self._send(request, light=light, creates=creates), what)
 
     async def _ajson(
-        self, request: HttpRequest, what: str, *, light: bool = False
+        self, request: HttpRequest, what: str, *, light: bool = False, creates: bool = False
     ) -> dict[str, Any]:
-        return protocol.json_body(await self._asend(request, light=light), what)
+        return protocol.json_body(await self._asend(request, light=light, creates=creates), what)
 
     # -- account --------------------------------------------------------------------------------
 
@@ -235,7 +253,7 @@ class ClueAIClient:
         request = protocol.upload_corpus_request(
             self.base_url, self.api_key, content, filename, field, sync=sync, model=model
         )
-        return protocol.parse_engine_key(self._json(request, "a corpus upload"))
+        return protocol.parse_engine_key(self._json(request, "a corpus upload", creates=True))
 
     async def aupload_corpus(
         self,
@@ -249,7 +267,9 @@ class ClueAIClient:
         request = protocol.upload_corpus_request(
             self.base_url, self.api_key, content, filename, field, sync=sync, model=model
         )
-        return protocol.parse_engine_key(await self._ajson(request, "a corpus upload"))
+        return protocol.parse_engine_key(
+            await self._ajson(request, "a corpus upload", creates=True)
+        )
 
     def search(self, engine_key: str, query: str, *, model: str | None = None) -> SearchResult:
         request = protocol.search_request(
@@ -319,7 +339,7 @@ class ClueAIClient:
             base=base,
             sync=sync,
         )
-        return protocol.parse_engine_key(self._json(request, "a fine-tune upload"))
+        return protocol.parse_engine_key(self._json(request, "a fine-tune upload", creates=True))
 
     async def aupload_finetune(
         self,
@@ -341,7 +361,9 @@ class ClueAIClient:
             base=base,
             sync=sync,
         )
-        return protocol.parse_engine_key(await self._ajson(request, "a fine-tune upload"))
+        return protocol.parse_engine_key(
+            await self._ajson(request, "a fine-tune upload", creates=True)
+        )
 
     def _state(self, engine_key: str, step: str, base: str | None) -> HttpRequest:
         return protocol.finetune_state_request(
@@ -378,11 +400,13 @@ class ClueAIClient:
 
     def start_finetuned(self, engine_key: str, *, base: str | None = None) -> bool:
         """Start serving a trained model (it stays up about 10 minutes, §4.7)."""
-        body = self._json(self._state(engine_key, "start", base), "finetune/start")
+        request = self._state(engine_key, "start", base)
+        body = self._json(request, "finetune/start", creates=True)
         return protocol.parse_started(body)
 
     async def astart_finetuned(self, engine_key: str, *, base: str | None = None) -> bool:
-        body = await self._ajson(self._state(engine_key, "start", base), "finetune/start")
+        request = self._state(engine_key, "start", base)
+        body = await self._ajson(request, "finetune/start", creates=True)
         return protocol.parse_started(body)
 
     # -- images ---------------------------------------------------------------------------------

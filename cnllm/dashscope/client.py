@@ -1,21 +1,23 @@
 """DashScope client: the pure protocol and the shared transport put together.
 
-Sync and async paths mirror each other; everything they share (bodies, parsing, the stream
-state) lives in ``protocol`` so that only the I/O differs.
+The loops are the skeleton's (cnllm.client), the auth a static bearer header; bodies,
+parsing and the stream state live in ``protocol``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from cnllm import errors
+from cnllm.auth import StaticHeaders
+from cnllm.client import VendorClient, arun_batches, run_batches
 from cnllm.dashscope import generation, hosts, protocol, routes, thinking
 from cnllm.dashscope.catalog import Route
 from cnllm.dashscope.compat import DashScopeCompatClient
 from cnllm.dashscope.models import VENDOR, ModelInfo
+from cnllm.embedding import batches
 from cnllm.retry import RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
 from cnllm.types import (
@@ -53,57 +55,48 @@ class DashScopeClient:
             raise errors.ConfigurationError(
                 f"no DashScope API key: pass api_key=... or set {API_KEY_ENV}", vendor=VENDOR
             )
-        self._api_key = api_key
         self.settings = protocol.Settings(
             base_url=(base_url or base_url_from_env()).rstrip("/"),
             workspace=workspace or None,
             data_inspection=data_inspection,
         )
+        self._api_key = api_key  # for the compatible-mode model list on the same host
         self.transport = Transport(
             check=hosts.regional_check(protocol.check_response, self.settings.base_url),
             vendor=VENDOR,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
         )
+        self.io = VendorClient(self.transport, StaticHeaders(protocol.auth_headers(api_key)))
 
     def __repr__(self) -> str:
         return f"DashScopeClient(base_url={self.settings.base_url!r})"
-
-    def _prepare(self, request: HttpRequest) -> HttpRequest:
-        return protocol.authorize(request, self._api_key)
-
-    async def _aprepare(self, request: HttpRequest) -> HttpRequest:
-        return protocol.authorize(request, self._api_key)
 
     def _request(self, path: str, body: dict[str, Any], *, stream: bool = False) -> HttpRequest:
         return protocol.request(self.settings, path, body, stream=stream)
 
     def _post(self, path: str, body: dict[str, Any]) -> HttpResponse:
-        return self.transport.request(self._request(path, body), self._prepare)
+        return self.io.post(self._request(path, body))
 
     async def _apost(self, path: str, body: dict[str, Any]) -> HttpResponse:
-        return await self.transport.arequest(self._request(path, body), self._aprepare)
+        return await self.io.apost(self._request(path, body))
 
     # -- streams ------------------------------------------------------------------------------
-    # The transport retries opening a stream. An error event that arrives before any delta
-    # was handed out (a Throttling event first, say) is retried here too; once a delta has
-    # been delivered a stream is never replayed (reference §5.3).
+    # An error event that arrives before any delta was handed out (a Throttling event first,
+    # say) is replayed by the skeleton; once a delta has been delivered a stream is never
+    # replayed (reference §5.3).
 
     def _stream(
         self, info: ModelInfo, body: dict[str, Any], path: str = protocol.GENERATION_PATH
     ) -> Iterator[ChatDelta]:
         request = self._request(path, body, stream=True)
-        return self.transport.stream_items(
-            request, lambda: protocol.StreamParser(info), self._prepare
-        )
+        return self.io.stream(request, lambda: protocol.StreamParser(info))
 
     def _astream(
         self, info: ModelInfo, body: dict[str, Any], path: str = protocol.GENERATION_PATH
     ) -> AsyncIterator[ChatDelta]:
         request = self._request(path, body, stream=True)
-        return self.transport.astream_items(
-            request, lambda: protocol.StreamParser(info), self._aprepare
-        )
+        return self.io.astream(request, lambda: protocol.StreamParser(info))
 
     # -- chat and completions -------------------------------------------------------------------
     # ChatYuan (prompt-only) keeps the seed's text-generation call. Every other model goes
@@ -212,10 +205,8 @@ class DashScopeClient:
     ) -> list[dict[str, Any]]:
         size = protocol.batch_size(info, batch_size)
         return [
-            protocol.embedding_body(
-                info, texts[start : start + size], text_type=text_type, dimension=dimension
-            )
-            for start in range(0, len(texts), size)
+            protocol.embedding_body(info, batch, text_type=text_type, dimension=dimension)
+            for batch in batches(texts, size)
         ]
 
     def embed(
@@ -226,14 +217,17 @@ class DashScopeClient:
         text_type: str = "document",
         dimension: int | None = None,
         batch_size: int | None = None,
+        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> list[EmbeddingResult]:
-        """One result per batch, in input order; vectors placed by ``text_index``."""
-        results = []
-        for body in self._bodies(info, texts, text_type, dimension, batch_size):
+        """One result per batch, in input order, at most ``concurrency`` batches in flight;
+        vectors placed by ``text_index``."""
+
+        def send(body: dict[str, Any]) -> EmbeddingResult:
             response = self._post(protocol.EMBEDDING_PATH, body)
-            expected = len(body["input"]["texts"])
-            results.append(protocol.parse_embeddings(response.json(), info, expected))
-        return results
+            return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
+
+        bodies = self._bodies(info, texts, text_type, dimension, batch_size)
+        return run_batches(bodies, send, concurrency=concurrency)
 
     async def aembed(
         self,
@@ -246,15 +240,13 @@ class DashScopeClient:
         concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> list[EmbeddingResult]:
         """Batches sent concurrently (at most ``concurrency`` at a time), results in order."""
-        bodies = self._bodies(info, texts, text_type, dimension, batch_size)
-        gate = asyncio.Semaphore(max(1, concurrency))
 
-        async def one(body: dict[str, Any]) -> EmbeddingResult:
-            async with gate:
-                response = await self._apost(protocol.EMBEDDING_PATH, body)
+        async def send(body: dict[str, Any]) -> EmbeddingResult:
+            response = await self._apost(protocol.EMBEDDING_PATH, body)
             return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
 
-        return list(await asyncio.gather(*(one(body) for body in bodies)))
+        bodies = self._bodies(info, texts, text_type, dimension, batch_size)
+        return await arun_batches(bodies, send, concurrency=concurrency)
 
     # -- models: the compatible-mode list on the same host (reference §3.1, §9.1) --------------
 

@@ -12,12 +12,12 @@ for the native protocol (``generation``), so the same classes give the same resu
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from cnllm import errors
+from cnllm.client import arun_batches, run_batches
 from cnllm.dashscope import generation, hosts, multimodal, protocol, thinking
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.openai_compat import protocol as oai
@@ -254,14 +254,18 @@ class DashScopeCompatClient:
         text_type: str = "document",
         dimension: int | None = None,
         batch_size: int | None = None,
+        concurrency: int = EMBEDDING_CONCURRENCY,
     ) -> list[EmbeddingResult]:
-        results = []
-        for body in self._bodies(info, texts, dimension, batch_size):
+        """One result per batch, in input order (the skeleton's batch loop)."""
+
+        def send(body: dict[str, Any]) -> EmbeddingResult:
             response = self.inner._post(oai.EMBEDDINGS_PATH, body)
-            results.append(
-                self.inner.protocol.parse_embeddings(response.json(), len(body["input"]), info.name)
+            return self.inner.protocol.parse_embeddings(
+                response.json(), len(body["input"]), info.name
             )
-        return results
+
+        bodies = self._bodies(info, texts, dimension, batch_size)
+        return run_batches(bodies, send, concurrency=concurrency)
 
     async def aembed(
         self,
@@ -273,17 +277,14 @@ class DashScopeCompatClient:
         batch_size: int | None = None,
         concurrency: int = EMBEDDING_CONCURRENCY,
     ) -> list[EmbeddingResult]:
-        gate = asyncio.Semaphore(max(1, concurrency))
-
-        async def one(body: dict[str, Any]) -> EmbeddingResult:
-            async with gate:
-                response = await self.inner._apost(oai.EMBEDDINGS_PATH, body)
+        async def send(body: dict[str, Any]) -> EmbeddingResult:
+            response = await self.inner._apost(oai.EMBEDDINGS_PATH, body)
             return self.inner.protocol.parse_embeddings(
                 response.json(), len(body["input"]), info.name
             )
 
         bodies = self._bodies(info, texts, dimension, batch_size)
-        return list(await asyncio.gather(*(one(body) for body in bodies)))
+        return await arun_batches(bodies, send, concurrency=concurrency)
 
     # -- models (§3.1) ----------------------------------------------------------------------------
 

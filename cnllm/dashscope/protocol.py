@@ -63,8 +63,12 @@ def request(settings: Settings, path: str, body: dict[str, Any], *, stream: bool
     return HttpRequest("POST", f"{settings.base_url.rstrip('/')}{path}", json=body, headers=headers)
 
 
+def auth_headers(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
 def authorize(request: HttpRequest, api_key: str) -> HttpRequest:
-    return request.with_auth(headers={"Authorization": f"Bearer {api_key}"})
+    return request.with_auth(headers=auth_headers(api_key))
 
 
 # -- errors (§5) -----------------------------------------------------------------------------------
@@ -158,7 +162,10 @@ def check_response(response: HttpResponse) -> None:
             for event in iter_sse([response.content]):
                 error_in_body(_loads(event.data), status=response.status, request_id=request_id)
         return
-    body = _loads(response.content)
+    try:
+        body = response.json()  # parsed once: the embeddings/result parser reads it again
+    except errors.ProtocolError:
+        body = None  # not JSON: the transport classifies by status, the parser complains
     error_in_body(body, status=response.status, request_id=request_id)
     if response.status == 404:  # no DashScope error body: the path itself is unknown
         raise hints.missing_path(VENDOR, "/api/v1", DEFAULT_BASE_URL, "DASHSCOPE_HTTP_BASE_URL")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .faults import AUTH_TAG, Fault
+from .text import JSONVector
 
 JSON_TYPE = "application/json;charset=utf-8"
 
@@ -185,8 +186,22 @@ def route(pattern: str, handler: Handler, *tags: str) -> Route:
 def json_response(
     payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    raw: list[str] = []  # ready-made JSON (embedding vectors), spliced in after encoding
+
+    def placeholder(value: Any) -> str:
+        if isinstance(value, JSONVector):
+            raw.append(value.json)
+            return f"\x00cnllm-vector-{len(raw) - 1}\x00"
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=placeholder)
+    if raw:
+        text = _PLACEHOLDER.sub(lambda found: raw[int(found.group(1))], text)
+    body = text.encode("utf-8")
     return Response(status, {"Content-Type": JSON_TYPE, **(headers or {})}, body)
+
+
+_PLACEHOLDER = re.compile(r'"\\u0000cnllm-vector-([0-9]+)\\u0000"')
 
 
 class Vendor:

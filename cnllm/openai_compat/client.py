@@ -1,17 +1,20 @@
 """A client for any OpenAI-compatible server: the protocol object plus the shared transport.
 
-Sync and async paths mirror each other; bodies, parsing and stream state live in the protocol.
-A stream that fails before it delivered anything (an error event, a break, an end without an
-answer) is replayed with the transport's retry policy: nothing was shown, so nothing repeats.
+The loops are the skeleton's (cnllm.client); bodies, parsing and stream state live in the
+protocol (a dialect per vendor), credentials in an ``Auth``. A stream that fails before it
+delivered anything (an error event, a break, an end without an answer) is replayed within the
+call's retry budget: nothing was shown, so nothing repeats.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from cnllm import errors
+from cnllm.auth import Auth, StaticHeaders
+from cnllm.client import VendorClient, arun_batches, run_batches
+from cnllm.embedding import batches
 from cnllm.openai_compat import protocol
 from cnllm.openai_compat.protocol import Kind, ModelCard, OpenAIProtocol, StreamParser
 from cnllm.retry import RetryPolicy
@@ -26,7 +29,7 @@ from cnllm.types import (
 )
 
 DEFAULT_EMBEDDING_BATCH = 16
-DEFAULT_EMBEDDING_CONCURRENCY = 4
+DEFAULT_EMBEDDING_CONCURRENCY = 8  # as DashScope and Qianfan: ~8x a one-by-one client
 
 
 class OpenAICompatClient:
@@ -38,8 +41,13 @@ class OpenAICompatClient:
         dialect: OpenAIProtocol | None = None,
         timeout: float | None = None,
         max_retries: int = 2,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        auth: Auth | None = None,
     ) -> None:
+        """``auth``: how each attempt is authorized (a minted, renewable bearer token, say);
+        by default a static ``Authorization: Bearer <api_key>`` (none without a key).
+        ``default_headers`` (or ``headers``): sent with every request."""
         self.protocol = dialect or OpenAIProtocol()
         if not base_url:
             raise errors.ConfigurationError(
@@ -47,10 +55,10 @@ class OpenAICompatClient:
                 vendor=self.protocol.vendor,
             )
         self.base_url = base_url.rstrip("/")
-        self._headers = {
+        self._base_headers = {
             "Content-Type": "application/json",
             **(headers or {}),
-            **protocol.auth_headers(api_key),
+            **(default_headers or {}),
         }
         self.transport = Transport(
             check=self.protocol.check_response,
@@ -58,29 +66,40 @@ class OpenAICompatClient:
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
         )
+        self.auth: Auth = auth or StaticHeaders(protocol.auth_headers(api_key))
+        self.io = VendorClient(self.transport, self.auth)
+
+    @property
+    def _headers(self) -> dict[str, str]:
+        """Every header a request carries when the auth is a static one."""
+        static = self.auth.headers if isinstance(self.auth, StaticHeaders) else {}
+        return {**self._base_headers, **static}
 
     def _request(self, method: str, path: str, body: Any = None) -> HttpRequest:
         return HttpRequest(
-            method, protocol.endpoint_url(self.base_url, path), json=body, headers=self._headers
+            method,
+            protocol.endpoint_url(self.base_url, path),
+            json=body,
+            headers=self._base_headers,
         )
 
     def _post(self, path: str, body: dict[str, Any]) -> HttpResponse:
-        return self.transport.request(self._request("POST", path, body))
+        return self.io.post(self._request("POST", path, body))
 
     async def _apost(self, path: str, body: dict[str, Any]) -> HttpResponse:
-        return await self.transport.arequest(self._request("POST", path, body))
+        return await self.io.apost(self._request("POST", path, body))
 
     # -- streams ------------------------------------------------------------------------------
 
     def _stream(
         self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
     ) -> Iterator[ChatDelta]:
-        return self.transport.stream_items(self._request("POST", path, body), parser_for)
+        return self.io.stream(self._request("POST", path, body), parser_for)
 
     def _astream(
         self, path: str, body: dict[str, Any], parser_for: Callable[[], StreamParser]
     ) -> AsyncIterator[ChatDelta]:
-        return self.transport.astream_items(self._request("POST", path, body), parser_for)
+        return self.io.astream(self._request("POST", path, body), parser_for)
 
     def _parser_factory(self, kind: Kind, model: str) -> Callable[[], StreamParser]:
         return lambda: self.protocol.stream_parser(kind, model)
@@ -137,8 +156,13 @@ class OpenAICompatClient:
             raise errors.ValidationError(
                 "batch_size", "must be at least 1", vendor=self.protocol.vendor
             )
-        batches = [texts[start : start + batch_size] for start in range(0, len(texts), batch_size)]
-        return [self.protocol.embedding_body(model, batch) for batch in batches]
+        return [self.protocol.embedding_body(model, batch) for batch in batches(texts, batch_size)]
+
+    def _embedding_jobs(
+        self, model: str, texts: Sequence[str], batch_size: int
+    ) -> list[tuple[dict[str, Any], int]]:
+        bodies = self._embedding_bodies(model, texts, batch_size)
+        return list(zip(bodies, _sizes(texts, batch_size), strict=True))
 
     def embed(
         self,
@@ -148,16 +172,21 @@ class OpenAICompatClient:
         batch_size: int = DEFAULT_EMBEDDING_BATCH,
         normalize: bool = False,
         on_batch: Callable[[int], Any] | None = None,
+        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> EmbeddingResult:
-        """Vectors in input order, ``batch_size`` texts per request, one request at a time."""
-        results = []
-        for body, size in zip(
-            self._embedding_bodies(model, texts, batch_size), _sizes(texts, batch_size), strict=True
-        ):
-            response = self._post(protocol.EMBEDDINGS_PATH, body)
-            results.append(self.protocol.parse_embeddings(response.json(), size, model))
+        """Vectors in input order, ``batch_size`` texts per request, at most ``concurrency``
+        requests at a time; ``on_batch(n)`` as each batch of ``n`` texts completes."""
+        jobs = self._embedding_jobs(model, texts, batch_size)
+
+        def send(job: tuple[dict[str, Any], int]) -> EmbeddingResult:
+            response = self._post(protocol.EMBEDDINGS_PATH, job[0])
+            return self.protocol.parse_embeddings(response.json(), job[1], model)
+
+        def done(job: tuple[dict[str, Any], int], result: EmbeddingResult) -> None:
             if on_batch is not None:
-                on_batch(size)
+                on_batch(job[1])
+
+        results = run_batches(jobs, send, concurrency=concurrency, on_result=done)
         return _joined(results, model, normalize)
 
     async def aembed(
@@ -170,26 +199,23 @@ class OpenAICompatClient:
         concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> EmbeddingResult:
         """As ``embed``, with up to ``concurrency`` requests in flight."""
-        bodies = self._embedding_bodies(model, texts, batch_size)
-        gate = asyncio.Semaphore(max(1, concurrency))
+        jobs = self._embedding_jobs(model, texts, batch_size)
 
-        async def one(body: dict[str, Any], size: int) -> EmbeddingResult:
-            async with gate:
-                response = await self._apost(protocol.EMBEDDINGS_PATH, body)
-            return self.protocol.parse_embeddings(response.json(), size, model)
+        async def send(job: tuple[dict[str, Any], int]) -> EmbeddingResult:
+            response = await self._apost(protocol.EMBEDDINGS_PATH, job[0])
+            return self.protocol.parse_embeddings(response.json(), job[1], model)
 
-        sizes = _sizes(texts, batch_size)
-        results = await asyncio.gather(*(one(b, n) for b, n in zip(bodies, sizes, strict=True)))
-        return _joined(list(results), model, normalize)
+        results = await arun_batches(jobs, send, concurrency=concurrency)
+        return _joined(results, model, normalize)
 
     # -- models -------------------------------------------------------------------------------
 
     def list_models(self) -> list[ModelCard]:
-        response = self.transport.request(self._request("GET", protocol.MODELS_PATH))
+        response = self.io.post(self._request("GET", protocol.MODELS_PATH))
         return self.protocol.parse_models(response.json())
 
     async def alist_models(self) -> list[ModelCard]:
-        response = await self.transport.arequest(self._request("GET", protocol.MODELS_PATH))
+        response = await self.io.apost(self._request("GET", protocol.MODELS_PATH))
         return self.protocol.parse_models(response.json())
 
     def close(self) -> None:

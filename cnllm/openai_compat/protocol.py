@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cnllm import errors, parsing
+from cnllm.embedding import by_index
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpResponse
 from cnllm.types import (
@@ -591,13 +592,17 @@ def parse_embeddings(
         )
     for position, item in enumerate(items):
         parsing.mapping(item, f"data[{position}]", vendor)
-    if all(isinstance(item, Mapping) and "index" in item for item in items):
-        items = sorted(items, key=lambda item: int(item["index"]))
+    vectors = by_index(
+        items,
+        expected,
+        key="index",
+        vendor=vendor,
+        vector=lambda item, position: _decode_vector(
+            item.get("embedding"), vendor, f"data[{position}].embedding"
+        ),
+    )
     return EmbeddingResult(
-        vectors=[
-            _decode_vector(item.get("embedding"), vendor, f"data[{position}].embedding")
-            for position, item in enumerate(items)
-        ],
+        vectors=vectors,
         model=str(body.get("model") or model),
         usage=parsing.usage(body.get("usage"), vendor, embedding=True),
     )

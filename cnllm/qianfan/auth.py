@@ -8,15 +8,18 @@ proactively before expiry and once, reactively, on error 110/111, never in a loo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from cnllm import errors
 from cnllm.qianfan import protocol, signer
+from cnllm.retry import RetryBudget
 from cnllm.transport import HttpRequest, Transport
 
 # A token is replaced this long before it expires (10% of its life, at most an hour).
@@ -57,26 +60,79 @@ class Credentials:
         )
 
 
-@dataclass
+class _Flight:
+    """One token request in progress, awaited by every caller of the process: threads block
+    on the event, coroutines of any event loop on a future of their own loop."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.token: str | None = None
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def finish(self, token: str | None, error: BaseException | None) -> None:
+        with self._lock:
+            self.token, self.error = token, error
+            self.done.set()
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits there
+                loop.call_soon_threadsafe(_wake, future)
+
+    def result(self) -> str | None:
+        """The token; None if the leader was cancelled (the caller then tries again)."""
+        if self.error is not None:
+            raise self.error
+        return self.token
+
+    def wait(self) -> str | None:
+        self.done.wait()
+        return self.result()
+
+    async def await_result(self) -> str | None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self.done.is_set():
+                return self.result()
+            self._waiters.append((loop, future))
+        await future
+        return self.result()
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class _CachedToken:
-    token: str | None = None
-    expires_at: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    async_locks: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = field(
-        default_factory=dict
-    )
+    """The token of one key pair, and the request for a new one if one is in flight."""
+
+    def __init__(self) -> None:
+        self.token: str | None = None
+        self.expires_at = 0.0
+        self.lock = threading.Lock()
+        self.flight: _Flight | None = None
 
     def valid(self, now: float) -> str | None:
         return self.token if self.token and now < self.expires_at else None
 
-    def async_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
+    def join(self) -> tuple[_Flight, bool]:
+        """The flight in progress, or a new one; True if the caller must fly it."""
         with self.lock:
-            entry = self.async_locks.get(id(loop))
-            if entry is None or entry[0] is not loop:
-                entry = (loop, asyncio.Lock())
-                self.async_locks[id(loop)] = entry
-            return entry[1]
+            if self.flight is not None:
+                return self.flight, False
+            self.flight = _Flight()
+            return self.flight, True
+
+    def land(self, flight: _Flight, token: str | None, error: BaseException | None) -> None:
+        with self.lock:
+            self.flight = None
+        flight.finish(token, error)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> _CachedToken:
+        return self  # one per key pair and process: a copied model shares it
 
 
 _TOKENS: dict[tuple[str, str, str], _CachedToken] = {}
@@ -139,33 +195,65 @@ class Authorizer:
             self.base_url, self.credentials.api_key or "", self.credentials.secret_key or ""
         )
 
-    def token(self) -> str:
+    def token(self, budget: RetryBudget | None = None) -> str:
         if self.mode == "token":
             return self.credentials.access_token or ""
         entry = self._entry()
         cached = entry.valid(self.clock())
         if cached:
             return cached
-        with entry.lock:  # single flight: the first caller fetches, the rest wait and reuse
-            cached = entry.valid(self.clock())
+        # Single flight across threads and event loops: one caller fetches, the rest wait for
+        # its answer (or its error: a dead endpoint is not asked again by every waiter).
+        flight, leader = entry.join()
+        while not leader:
+            waited = flight.wait()
+            if waited is not None:
+                return waited
+            flight, leader = entry.join()
+        token: str | None = None
+        failure: BaseException | None = None
+        try:
+            cached = entry.valid(self.clock())  # renewed while we queued for the lock
             if cached:
-                return cached
-            body = self.transport.request(self._token_request()).json()
-            return self._store(entry, *protocol.parse_token(body))
+                token = cached
+            else:
+                body = self.transport.request(self._token_request(), budget=budget).json()
+                token = self._store(entry, *protocol.parse_token(body))
+            return token
+        except Exception as error:  # a cancelled leader hands the flight on (failure None)
+            failure = error
+            raise
+        finally:
+            entry.land(flight, token, failure)
 
-    async def atoken(self) -> str:
+    async def atoken(self, budget: RetryBudget | None = None) -> str:
         if self.mode == "token":
             return self.credentials.access_token or ""
         entry = self._entry()
         cached = entry.valid(self.clock())
         if cached:
             return cached
-        async with entry.async_lock():
+        flight, leader = entry.join()
+        while not leader:
+            waited = await flight.await_result()
+            if waited is not None:
+                return waited
+            flight, leader = entry.join()
+        token: str | None = None
+        failure: BaseException | None = None
+        try:
             cached = entry.valid(self.clock())
             if cached:
-                return cached
-            response = await self.transport.arequest(self._token_request())
-            return self._store(entry, *protocol.parse_token(response.json()))
+                token = cached
+            else:
+                response = await self.transport.arequest(self._token_request(), budget=budget)
+                token = self._store(entry, *protocol.parse_token(response.json()))
+            return token
+        except Exception as error:  # a cancelled leader hands the flight on (failure None)
+            failure = error
+            raise
+        finally:
+            entry.land(flight, token, failure)
 
     def invalidate(self, token: str | None) -> None:
         """Drop ``token`` if it is still the cached one (a concurrent call may have renewed it)."""
@@ -173,6 +261,17 @@ class Authorizer:
         with entry.lock:
             if token is not None and entry.token == token:
                 entry.token, entry.expires_at = None, 0.0
+
+    def is_stale(self, error: errors.CnLLMError) -> bool:
+        """Qianfan's "access token invalid or expired" codes (110, 111)."""
+        return (
+            isinstance(error, errors.AuthenticationError)
+            and error.code in protocol.TOKEN_ERROR_CODES
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The cache entry (locks, a flight) belongs to this process: looked up again on use.
+        return {**self.__dict__, "_cached": None}
 
     # -- per attempt ---------------------------------------------------------------------------
 
@@ -188,14 +287,18 @@ class Authorizer:
         )
         return request.with_auth(headers=headers)
 
-    def authorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
+    def authorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
         if self.mode == "iam":
             return self.sign(request), None
-        token = self.token()
+        token = self.token(budget)
         return request.with_auth(params={"access_token": token}), token
 
-    async def aauthorize(self, request: HttpRequest) -> tuple[HttpRequest, str | None]:
+    async def aauthorize(
+        self, request: HttpRequest, budget: RetryBudget | None = None
+    ) -> tuple[HttpRequest, str | None]:
         if self.mode == "iam":
             return self.sign(request), None
-        token = await self.atoken()
+        token = await self.atoken(budget)
         return request.with_auth(params={"access_token": token}), token

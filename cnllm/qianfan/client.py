@@ -1,17 +1,18 @@
 """Qianfan client: puts the pure protocol, the auth and the shared transport together.
 
-Sync and async paths mirror each other line by line; everything they share (bodies, parsing,
-the stream state) lives in ``protocol`` so that only the I/O differs.
+The loops (request, stream with replay, the one token renewal, batches) are the skeleton's
+(cnllm.client); bodies, parsing and the stream state live in ``protocol``; the auth (OAuth
+token, IAM signature, a ready-made token) in ``auth``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
-from cnllm import errors
+from cnllm.client import VendorClient, arun_batches, run_batches
+from cnllm.embedding import batches
 from cnllm.qianfan import protocol
 from cnllm.qianfan.auth import Authorizer, Credentials
 from cnllm.qianfan.models import ModelInfo
@@ -43,6 +44,7 @@ class QianfanClient:
             retry=RetryPolicy(max_retries=max_retries),
         )
         self.auth = Authorizer(credentials, self.base_url, self.transport)
+        self.io = VendorClient(self.transport, self.auth)
 
     def _request(self, info: ModelInfo, body: dict[str, Any]) -> HttpRequest:
         return HttpRequest(
@@ -52,90 +54,19 @@ class QianfanClient:
             headers={"Content-Type": "application/json"},
         )
 
-    # -- one exchange, with the single reactive token refresh (§2.3) ---------------------------
-
-    def _renewable(self, error: errors.CnLLMError, token: str | None) -> bool:
-        renew = (
-            isinstance(error, errors.AuthenticationError)
-            and error.code in protocol.TOKEN_ERROR_CODES
-            and self.auth.can_refresh
-        )
-        if renew:
-            self.auth.invalidate(token)
-        return renew
+    # One exchange with the single reactive token renewal (§2.3): the skeleton's loops.
 
     def _post(self, info: ModelInfo, body: dict[str, Any]) -> HttpResponse:
-        request = self._request(info, body)
-        used: list[str | None] = [None]
-
-        def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used[0] = self.auth.authorize(attempt)
-            return prepared
-
-        try:
-            return self.transport.request(request, prepare)
-        except errors.CnLLMError as error:
-            if not self._renewable(error, used[0]):
-                raise
-            return self.transport.request(request, prepare)
+        return self.io.post(self._request(info, body))
 
     async def _apost(self, info: ModelInfo, body: dict[str, Any]) -> HttpResponse:
-        request = self._request(info, body)
-        used: list[str | None] = [None]
-
-        async def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used[0] = await self.auth.aauthorize(attempt)
-            return prepared
-
-        try:
-            return await self.transport.arequest(request, prepare)
-        except errors.CnLLMError as error:
-            if not self._renewable(error, used[0]):
-                raise
-            return await self.transport.arequest(request, prepare)
+        return await self.io.apost(self._request(info, body))
 
     def _stream(self, info: ModelInfo, body: dict[str, Any]) -> Iterator[ChatDelta]:
-        request = self._request(info, body)
-        for renewed in (False, True):
-            used: list[str | None] = [None]
+        return self.io.stream(self._request(info, body), lambda: protocol.StreamParser(info))
 
-            def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
-                prepared, used[0] = self.auth.authorize(attempt)
-                return prepared
-
-            delivered = False
-            try:
-                for delta in self.transport.stream_items(
-                    request, lambda: protocol.StreamParser(info), prepare
-                ):
-                    delivered = True
-                    yield delta
-                return
-            except errors.CnLLMError as error:
-                # Renew only if nothing was delivered yet: a partial answer cannot be replayed.
-                if renewed or delivered or not self._renewable(error, used[0]):
-                    raise
-
-    async def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
-        request = self._request(info, body)
-        for renewed in (False, True):
-            used: list[str | None] = [None]
-
-            async def prepare(attempt: HttpRequest, used: list[str | None] = used) -> HttpRequest:
-                prepared, used[0] = await self.auth.aauthorize(attempt)
-                return prepared
-
-            delivered = False
-            try:
-                async for delta in self.transport.astream_items(
-                    request, lambda: protocol.StreamParser(info), prepare
-                ):
-                    delivered = True
-                    yield delta
-                return
-            except errors.CnLLMError as error:
-                if renewed or delivered or not self._renewable(error, used[0]):
-                    raise
+    def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
+        return self.io.astream(self._request(info, body), lambda: protocol.StreamParser(info))
 
     # -- chat and completions -------------------------------------------------------------------
 
@@ -176,9 +107,11 @@ class QianfanClient:
     # -- embeddings --------------------------------------------------------------------------
 
     @staticmethod
-    def _batches(info: ModelInfo, texts: Sequence[str]) -> list[Sequence[str]]:
-        size = info.batch_size
-        return [texts[start : start + size] for start in range(0, len(texts), size)]
+    def _bodies(info: ModelInfo, texts: Sequence[str], user_id: str | None) -> list[dict[str, Any]]:
+        return [
+            protocol.embedding_body(info, batch, user_id)
+            for batch in batches(texts, info.batch_size)
+        ]
 
     def embed(
         self,
@@ -187,18 +120,22 @@ class QianfanClient:
         *,
         user_id: str | None = None,
         on_batch: Callable[[int], Any] | None = None,
+        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> list[EmbeddingResult]:
-        """One result per batch of the model's size, in input order; ``on_batch(n)`` after each."""
-        bodies = [
-            protocol.embedding_body(info, batch, user_id) for batch in self._batches(info, texts)
-        ]
-        results = []
-        for body in bodies:
+        """One result per batch of the model's size, in input order, at most ``concurrency``
+        requests at a time; ``on_batch(n)`` as each batch of ``n`` texts completes."""
+
+        def send(body: dict[str, Any]) -> EmbeddingResult:
             response = self._post(info, body)
-            results.append(protocol.parse_embeddings(response.json(), info, len(body["input"])))
+            return protocol.parse_embeddings(response.json(), info, len(body["input"]))
+
+        def done(body: dict[str, Any], result: EmbeddingResult) -> None:
             if on_batch is not None:
                 on_batch(len(body["input"]))
-        return results
+
+        return run_batches(
+            self._bodies(info, texts, user_id), send, concurrency=concurrency, on_result=done
+        )
 
     async def aembed(
         self,
@@ -208,17 +145,11 @@ class QianfanClient:
         user_id: str | None = None,
         concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
     ) -> list[EmbeddingResult]:
-        bodies = [
-            protocol.embedding_body(info, batch, user_id) for batch in self._batches(info, texts)
-        ]
-        gate = asyncio.Semaphore(max(1, concurrency))
-
-        async def one(body: dict[str, Any]) -> EmbeddingResult:
-            async with gate:
-                response = await self._apost(info, body)
+        async def send(body: dict[str, Any]) -> EmbeddingResult:
+            response = await self._apost(info, body)
             return protocol.parse_embeddings(response.json(), info, len(body["input"]))
 
-        return list(await asyncio.gather(*(one(body) for body in bodies)))
+        return await arun_batches(self._bodies(info, texts, user_id), send, concurrency=concurrency)
 
     def close(self) -> None:
         self.transport.close()

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cnllm import errors, parsing
+from cnllm.embedding import by_index
 from cnllm.qianfan.models import ModelInfo
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpRequest, HttpResponse
@@ -680,16 +681,17 @@ def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResu
         )
     for position, item in enumerate(data):
         parsing.mapping(item, f"data[{position}]", VENDOR)
-    ordered = (
-        sorted(data, key=lambda item: item.get("index", 0))
-        if all("index" in item for item in data)
-        else data
+    vectors = by_index(
+        data,
+        expected,
+        key="index",
+        vendor=VENDOR,
+        vector=lambda item, position: parsing.vector(
+            item.get("embedding"), f"data[{position}].embedding", VENDOR
+        ),
     )
     return EmbeddingResult(
-        vectors=[
-            parsing.vector(item.get("embedding"), f"data[{position}].embedding", VENDOR)
-            for position, item in enumerate(ordered)
-        ],
+        vectors=vectors,
         model=info.name,
         usage=parsing.usage(body.get("usage"), VENDOR, embedding=True),
     )

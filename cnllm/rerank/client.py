@@ -1,20 +1,17 @@
-"""The rerank client: a vendor's pure protocol, an Auth and the shared transport.
+"""The rerank client: a vendor's pure protocol, an Auth and the client skeleton.
 
-One loop for both vendors: plan the requests within the model's limits, send them (several at
-once, at most ``concurrency`` in flight; threads for sync callers, tasks for async ones),
-merge the answers by score. An empty document list sends nothing. When the client skeleton
-(``cnllm.client``) lands, ``_send``/``_asend`` are what moves onto it.
+One loop for both vendors: plan the requests within the model's limits, send them through
+the skeleton (several at once, at most ``concurrency`` in flight; threads for sync callers,
+tasks for async ones), merge the answers by score. An empty document list sends nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cnllm import errors
 from cnllm.auth import Auth
+from cnllm.client import VendorClient, arun_batches, run_batches
 from cnllm.rerank import dashscope, qianfan, split
 from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResponse
@@ -88,6 +85,11 @@ class DashScopeProtocol:
 
 
 class RerankClient:
+    """A vendor's rerank protocol on the client skeleton: ``VendorClient`` sends each request
+    (auth per attempt, one renewal of a stale credential, one retry budget per request) and
+    ``run_batches``/``arun_batches`` run the split requests, at most ``concurrency`` at once,
+    the first permanent failure stopping the ones not yet sent."""
+
     def __init__(
         self,
         protocol: RerankProtocol,
@@ -98,83 +100,48 @@ class RerankClient:
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.protocol = protocol
-        self.auth = auth
         self.concurrency = max(1, concurrency)
-        self.transport = Transport(
+        transport = Transport(
             check=protocol.check,
             vendor=protocol.vendor,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
         )
+        self.io = VendorClient(transport, auth)
 
     def __repr__(self) -> str:
         return f"RerankClient({self.protocol!r})"
 
-    # -- one request, with one renewal of a stale credential ------------------------------------
+    @property
+    def auth(self) -> Auth:
+        return self.io.auth
 
-    def _send(self, request: HttpRequest) -> HttpResponse:
-        used: list[str | None] = [None]
-
-        def prepare(raw: HttpRequest) -> HttpRequest:
-            prepared, used[0] = self.auth.authorize(raw)
-            return prepared
-
-        try:
-            return self.transport.request(request, prepare)
-        except errors.CnLLMError as error:
-            if not (self.auth.can_refresh and self.auth.is_stale(error)):
-                raise
-            self.auth.invalidate(used[0])
-            return self.transport.request(request, prepare)
-
-    async def _asend(self, request: HttpRequest) -> HttpResponse:
-        used: list[str | None] = [None]
-
-        async def prepare(raw: HttpRequest) -> HttpRequest:
-            prepared, used[0] = await self.auth.aauthorize(raw)
-            return prepared
-
-        try:
-            return await self.transport.arequest(request, prepare)
-        except errors.CnLLMError as error:
-            if not (self.auth.can_refresh and self.auth.is_stale(error)):
-                raise
-            self.auth.invalidate(used[0])
-            return await self.transport.arequest(request, prepare)
-
-    # -- rerank -----------------------------------------------------------------------------
-
-    def _one(self, model: RerankModel, batch: split.Batch) -> tuple[split.Batch, RerankResponse]:
-        response = self._send(self.protocol.build(model, batch.request))
-        return batch, self.protocol.parse(response.json(), model, batch.request)
+    @property
+    def transport(self) -> Transport:
+        return self.io.transport
 
     def rerank(self, model: RerankModel, request: RerankRequest) -> RerankResponse:
         batches = split.plan(model, request)  # validates before anything is sent
 
-        def run(batch: split.Batch) -> tuple[split.Batch, RerankResponse]:
-            return self._one(model, batch)
+        def send(batch: split.Batch) -> tuple[split.Batch, RerankResponse]:
+            response = self.io.post(self.protocol.build(model, batch.request))
+            return batch, self.protocol.parse(response.json(), model, batch.request)
 
-        if len(batches) <= 1:
-            answers = [run(batch) for batch in batches]
-        else:
-            with ThreadPoolExecutor(min(self.concurrency, len(batches))) as pool:
-                answers = list(pool.map(run, batches))
+        answers = run_batches(batches, send, concurrency=self.concurrency)
         return split.merge(model.name, request, answers)
 
     async def arerank(self, model: RerankModel, request: RerankRequest) -> RerankResponse:
         batches = split.plan(model, request)
-        gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(batch: split.Batch) -> tuple[split.Batch, RerankResponse]:
-            async with gate:
-                response = await self._asend(self.protocol.build(model, batch.request))
+        async def send(batch: split.Batch) -> tuple[split.Batch, RerankResponse]:
+            response = await self.io.apost(self.protocol.build(model, batch.request))
             return batch, self.protocol.parse(response.json(), model, batch.request)
 
-        answers = await asyncio.gather(*(one(batch) for batch in batches))
-        return split.merge(model.name, request, list(answers))
+        answers = await arun_batches(batches, send, concurrency=self.concurrency)
+        return split.merge(model.name, request, answers)
 
     def close(self) -> None:
-        self.transport.close()
+        self.io.close()
 
     async def aclose(self) -> None:
-        await self.transport.aclose()
+        await self.io.aclose()

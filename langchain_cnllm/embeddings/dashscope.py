@@ -61,6 +61,7 @@ class DashScopeEmbeddings(DashScopeSettings, Embeddings):
                 text_type=text_type,
                 dimension=self.dimension,
                 batch_size=self.batch_size,
+                concurrency=self.max_concurrency,
             )
         return _vectors(results)
 

@@ -39,7 +39,11 @@ class KoalaEmbeddings(KoalaSettings, Embeddings):
             return []
         with langchain_errors():
             result = self.client.embed(
-                self.model, texts, batch_size=self.batch_size, normalize=self.normalize
+                self.model,
+                texts,
+                batch_size=self.batch_size,
+                normalize=self.normalize,
+                concurrency=self.max_concurrency,
             )
         return result.vectors
 

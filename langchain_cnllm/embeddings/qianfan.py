@@ -53,7 +53,11 @@ class QianfanEmbeddings(QianfanSettings, Embeddings):
         progress = _progress(len(texts)) if self.show_progress_bar else None
         with langchain_errors():
             results = self.client.embed(
-                info, texts, user_id=self.user_id, on_batch=progress.update if progress else None
+                info,
+                texts,
+                user_id=self.user_id,
+                on_batch=progress.update if progress else None,
+                concurrency=self.max_concurrency,
             )
         if progress:
             progress.close()

@@ -24,7 +24,9 @@ class DashScopeEmbedding(DashScopeSettings, CnEmbedding):
         info = self._info()
         protocol.validate_embedding_options(info, "document", self.dimension)
         if "embed_batch_size" not in self.model_fields_set:
-            self.embed_batch_size = info.batch_size
+            # LlamaIndex hands over one chunk at a time (sync): a chunk of max_concurrency
+            # vendor batches lets the client send them together.
+            self.embed_batch_size = info.batch_size * self.max_concurrency
         return self
 
     @classmethod
@@ -40,6 +42,7 @@ class DashScopeEmbedding(DashScopeSettings, CnEmbedding):
             texts,
             text_type="query" if query else "document",
             dimension=self.dimension,
+            concurrency=self.max_concurrency,
         )
         return [vector for result in results for vector in result.vectors]
 

@@ -29,7 +29,11 @@ class KoalaEmbedding(KoalaSettings, CnEmbedding):
 
     def _embed(self, texts: list[str], *, query: bool) -> list[list[float]]:
         result = self.client.embed(
-            self.model_name, texts, batch_size=self.embed_batch_size, normalize=self.normalize
+            self.model_name,
+            texts,
+            batch_size=self.embed_batch_size,
+            normalize=self.normalize,
+            concurrency=self.max_concurrency,
         )
         return result.vectors
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
@@ -29,14 +27,15 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
     user_id: str | None = None
     max_concurrency: int = 8
 
-    def __init__(self, **data: Any) -> None:
-        data.setdefault("embed_batch_size", 16)
-        super().__init__(**data)
-
     @model_validator(mode="after")
     def _check(self) -> Self:
         info = self._info()
-        self.embed_batch_size = min(self.embed_batch_size, info.batch_size * self.max_concurrency)
+        # LlamaIndex hands over one chunk at a time (sync): a chunk of max_concurrency vendor
+        # batches lets the client send them together.
+        most = info.batch_size * self.max_concurrency
+        if "embed_batch_size" not in self.model_fields_set:
+            self.embed_batch_size = most
+        self.embed_batch_size = min(self.embed_batch_size, most)
         return self
 
     @classmethod
@@ -47,7 +46,9 @@ class QianfanEmbedding(QianfanSettings, CnEmbedding):
         return models.resolve("embeddings", self.model_name, self.endpoint)
 
     def _embed(self, texts: list[str], *, query: bool) -> list[list[float]]:
-        results = self.client.embed(self._info(), texts, user_id=self.user_id)
+        results = self.client.embed(
+            self._info(), texts, user_id=self.user_id, concurrency=self.max_concurrency
+        )
         return [vector for result in results for vector in result.vectors]
 
     async def _aembed(self, texts: list[str], *, query: bool) -> list[list[float]]:

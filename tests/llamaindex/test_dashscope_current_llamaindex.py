@@ -138,9 +138,9 @@ def test_thinking_fields_validated_and_retired_models_refused() -> None:
         DashScope(model="qvq-max")
 
 
-def test_embeddings_and_model_list(base_url: str) -> None:
+def test_embeddings_and_model_list(base_url: str, emulator: Emulator) -> None:
     embedding = DashScopeEmbedding(model="text-embedding-v4", dimension=256, base_url=base_url)
-    assert embedding.embed_batch_size == 10
     vectors = embedding.get_text_embedding_batch([f"文本 {i}" for i in range(12)])
     assert len(vectors) == 12 and len(vectors[0]) == 256
+    assert sum(emulator.stats.requests.values()) == 2  # 10 + 2: the model's batch limit
     assert "qwen3.8-max" in DashScope(model="qwen3.8-max", base_url=base_url).list_models()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import JSON_TYPE, Request, Response, Result, Route, StreamResponse, json_response
 from ..core import route as make_route
-from ..text import count_tokens, embed, split_stream
+from ..text import count_tokens, embed_json, split_stream
 from . import current, replies, validate
 from .validate import Problem
 
@@ -150,7 +150,11 @@ class _Handler:
         tokens = sum(count_tokens(text) for text in checked.texts)
         payload = {
             "data": [
-                {"embedding": embed(text, checked.dimension), "index": index, "object": "embedding"}
+                {
+                    "embedding": embed_json(text, checked.dimension),
+                    "index": index,
+                    "object": "embedding",
+                }
                 for index, text in enumerate(checked.texts)
             ],
             "model": checked.model,

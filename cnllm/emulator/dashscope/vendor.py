@@ -24,7 +24,7 @@ from ..core import (
     route,
 )
 from ..faults import Fault
-from ..text import count_tokens, embed, split_stream
+from ..text import count_tokens, embed_json, split_stream
 from . import compat, current, replies, validate
 from .validate import Problem
 
@@ -309,7 +309,7 @@ class DashScopeVendor(Vendor):
         if not isinstance(checked, validate.Embeddings):
             return _problem(checked)
         items = [
-            {"text_index": index, "embedding": embed(text, checked.dimension)}
+            {"text_index": index, "embedding": embed_json(text, checked.dimension)}
             for index, text in enumerate(checked.texts)
         ]
         rid = replies.request_id()

@@ -6,6 +6,7 @@ Shapes follow the seeds: D003 for chat (``chat.completion``), D004 for completio
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -243,7 +244,7 @@ def sse(item: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(item, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
 
-def embeddings_object(vectors: list[list[float]], meta: Meta) -> dict[str, Any]:
+def embeddings_object(vectors: Sequence[object], meta: Meta) -> dict[str, Any]:
     return {
         "id": meta.id,
         "object": "embedding_list",

@@ -21,7 +21,7 @@ from ..core import (
     route,
 )
 from ..faults import Fault
-from ..text import count_tokens, embed, refusal
+from ..text import count_tokens, embed_json, refusal
 from . import replies, validate
 from .auth import TokenStore, check_access_token, check_signature, issue_token
 from .errors import MESSAGES, error, request_id
@@ -169,7 +169,7 @@ class QianfanVendor(Vendor):
             prompt_tokens=sum(count_tokens(text) for text in texts),
             top_logprobs=None,
         )
-        vectors = [embed(text, model.dimensions) for text in texts]
+        vectors = [embed_json(text, model.dimensions) for text in texts]
         return json_response(
             replies.embeddings_object(vectors, meta), headers=_headers(JSON_TYPE, False)
         )
