@@ -12,7 +12,7 @@ for the native protocol (``generation``), so the same classes give the same resu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,7 +22,7 @@ from cnllm.dashscope import generation, hosts, multimodal, protocol, thinking
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.openai_compat import protocol as oai
 from cnllm.openai_compat.client import OpenAICompatClient
-from cnllm.openai_compat.protocol import Kind, OpenAIProtocol, StreamParser
+from cnllm.openai_compat.protocol import OpenAIProtocol, ReasoningBack
 from cnllm.transport import HttpResponse
 from cnllm.types import (
     ChatDelta,
@@ -31,60 +31,19 @@ from cnllm.types import (
     CompletionRequest,
     EmbeddingResult,
     Message,
-    Usage,
 )
 
 EMBEDDING_CONCURRENCY = 8
 
 
-def parse_usage(raw: Any) -> Usage | None:
-    """OpenAI's counts plus DashScope's details (§3.3): cached and reasoning tokens."""
-    usage = oai.parse_usage(raw)
-    if usage is None or not isinstance(raw, Mapping):
-        return usage
-    prompt = raw.get("prompt_tokens_details")
-    completion = raw.get("completion_tokens_details")
-    cached = prompt.get("cached_tokens") if isinstance(prompt, Mapping) else None
-    reasoning = completion.get("reasoning_tokens") if isinstance(completion, Mapping) else None
-    return replace(
-        usage,
-        cached_input_tokens=int(cached) if isinstance(cached, int) else None,
-        reasoning_tokens=int(reasoning) if isinstance(reasoning, int) else None,
-    )
-
-
 def wire_message(message: Message) -> dict[str, Any]:
-    """One message: OpenAI's form, DashScope's media parts, and the reasoning of an assistant
-    turn that called tools (kept within a tool loop, reference §4.5)."""
+    """One message: OpenAI's form with DashScope's media parts; the reasoning of an assistant
+    turn that called tools goes back (kept within a tool loop, reference §4.5)."""
     text_only = message if isinstance(message.content, str) else replace(message, content="")
-    wire = oai.wire_message(text_only, vendor=VENDOR)
+    wire = oai.wire_message(text_only, vendor=VENDOR, reasoning_back=DashScopeCompat.reasoning_back)
     if not isinstance(message.content, str):
         wire["content"] = multimodal.compat_parts(message.content)
-    if message.role == "assistant" and message.tool_calls and message.reasoning:
-        wire["reasoning_content"] = message.reasoning
     return wire
-
-
-class CompatStreamParser(StreamParser):
-    """OpenAI chunks plus ``delta.reasoning_content``, streamed before the answer."""
-
-    def parse_usage(self, raw: Any) -> Usage | None:
-        return parse_usage(raw)
-
-    def _chunk(self, body: dict[str, Any]) -> ChatDelta | None:
-        delta = super()._chunk(body)
-        reasoning = ""
-        for choice in body.get("choices") or ():
-            if isinstance(choice, dict) and choice.get("index", 0) == 0:
-                part = (choice.get("delta") or {}).get("reasoning_content")
-                reasoning += part if isinstance(part, str) else ""
-        if not reasoning:
-            return delta
-        if delta is None:
-            return ChatDelta(
-                text="", model=self.model, request_id=self.request_id, reasoning=reasoning
-            )
-        return replace(delta, reasoning=reasoning)
 
 
 class DashScopeCompat(OpenAIProtocol):
@@ -92,6 +51,7 @@ class DashScopeCompat(OpenAIProtocol):
 
     vendor = VENDOR
     include_usage_in_streams = True
+    reasoning_back: ReasoningBack = "tool_turns"
 
     def __init__(self, base_url: str = "") -> None:
         self.base_url = base_url
@@ -123,19 +83,6 @@ class DashScopeCompat(OpenAIProtocol):
             body["response_format"] = response_format
         body.update(params.extra)  # DashScope's extras are top-level keys (trap 14)
         return body
-
-    def parse_result(self, data: Any, kind: Kind, model: str) -> ChatResult:
-        result = oai.parse_result(data, kind, model=model, vendor=VENDOR)
-        message = (result.raw.get("choices") or [{}])[0].get("message") or {}
-        reasoning = message.get("reasoning_content")
-        return replace(
-            result,
-            usage=parse_usage(result.raw.get("usage")),
-            reasoning=reasoning if isinstance(reasoning, str) else "",
-        )
-
-    def stream_parser(self, kind: Kind, model: str) -> StreamParser:
-        return CompatStreamParser(kind, model, vendor=VENDOR)
 
 
 class DashScopeCompatClient:

@@ -14,7 +14,7 @@ from cnllm.dashscope import compat, generation, models, protocol, routes
 from cnllm.dashscope.compat import DashScopeCompat
 from cnllm.sse import iter_sse
 from cnllm.transport import HttpResponse
-from cnllm.types import ChatRequest, GenerationParams, Message
+from cnllm.types import ChatRequest, GenerationParams, Message, ToolCall
 
 
 def compact(text: str) -> str:
@@ -425,3 +425,17 @@ def test_section_6_2_native_embedding_request() -> None:
         "input": {"texts": ["first text", "second text"]},
         "parameters": {"text_type": "query", "dimension": 1024},
     }
+
+
+def test_compatible_mode_sends_reasoning_back_only_within_a_tool_loop() -> None:
+    call = ToolCall("call_1", "get_weather", '{"city": "北京"}')
+    looped = Message("assistant", "", tool_calls=(call,), reasoning="先查天气")
+    answered = Message("assistant", "晴", reasoning="想了想")
+    assert compat.wire_message(looped)["reasoning_content"] == "先查天气"
+    assert "reasoning_content" not in compat.wire_message(answered)
+    native = native_body(
+        "qwen3.6-plus",
+        ChatRequest((Message("user", "?"), looped, Message("tool", "晴", tool_call_id="call_1"))),
+        stream=False,
+    )
+    assert all("reasoning_content" not in m for m in native["input"]["messages"])  # §4.5
