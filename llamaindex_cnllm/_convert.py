@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import (
+    AudioBlock,
     ChatMessage,
     ChatResponse,
     ImageBlock,
@@ -15,6 +16,7 @@ from llama_index.core.base.llms.types import (
     TextBlock,
     ThinkingBlock,
     ToolCallBlock,
+    VideoBlock,
 )
 from llama_index.core.llms.llm import ToolSelection
 
@@ -44,6 +46,25 @@ def _image_part(block: ImageBlock) -> dict[str, Any]:
     }
 
 
+def _media_part(block: AudioBlock | VideoBlock) -> dict[str, Any]:
+    """Audio and video as LangChain-style standard blocks (the neutral part form)."""
+    kind = block.block_type
+    if block.url is not None:
+        part: dict[str, Any] = {"type": kind, "url": str(block.url)}
+    else:
+        data = (
+            block.resolve_audio() if isinstance(block, AudioBlock) else block.resolve_video()
+        ).read()
+        if isinstance(block, AudioBlock):
+            mime = f"audio/{block.format or 'wav'}"
+        else:
+            mime = block.video_mimetype or "video/mp4"
+        part = {"type": kind, "base64": base64.b64encode(data).decode(), "mime_type": mime}
+    if isinstance(block, VideoBlock) and block.fps is not None:
+        part["fps"] = block.fps
+    return part
+
+
 def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
     parts: list[dict[str, Any]] = []
     for block in message.blocks:
@@ -51,6 +72,8 @@ def _content(message: ChatMessage) -> str | list[dict[str, Any]]:
             parts.append({"type": "text", "text": block.text})
         elif isinstance(block, ImageBlock):
             parts.append(_image_part(block))
+        elif isinstance(block, (AudioBlock, VideoBlock)):
+            parts.append(_media_part(block))
     if all(part["type"] == "text" for part in parts):
         return "".join(part["text"] for part in parts)
     return parts

@@ -13,12 +13,21 @@ from typing import Any
 from cnllm import errors
 from cnllm.auth import StaticHeaders
 from cnllm.client import VendorClient, arun_batches, run_batches
-from cnllm.dashscope import protocol
+from cnllm.dashscope import generation, hosts, protocol, routes, thinking
+from cnllm.dashscope.catalog import Route
+from cnllm.dashscope.compat import DashScopeCompatClient
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.embedding import batches
 from cnllm.retry import RetryPolicy
 from cnllm.transport import HttpRequest, HttpResponse, Transport
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult
+from cnllm.types import (
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    CompletionRequest,
+    EmbeddingResult,
+    Message,
+)
 
 DEFAULT_EMBEDDING_CONCURRENCY = 8
 API_KEY_ENV = "DASHSCOPE_API_KEY"
@@ -26,7 +35,9 @@ BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"
 
 
 def base_url_from_env() -> str:
-    return os.environ.get(BASE_URL_ENV) or protocol.DEFAULT_BASE_URL
+    # SDK 2.x's DASHSCOPE_BASE_URL (a host or a base), then 1.x's DASHSCOPE_HTTP_BASE_URL.
+    url = os.environ.get("DASHSCOPE_BASE_URL") or os.environ.get(BASE_URL_ENV)
+    return hosts.normalize(url) if url else protocol.DEFAULT_BASE_URL
 
 
 class DashScopeClient:
@@ -49,8 +60,9 @@ class DashScopeClient:
             workspace=workspace or None,
             data_inspection=data_inspection,
         )
+        self._api_key = api_key  # for the compatible-mode model list on the same host
         self.transport = Transport(
-            check=protocol.check_response,
+            check=hosts.regional_check(protocol.check_response, self.settings.base_url),
             vendor=VENDOR,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
@@ -74,49 +86,110 @@ class DashScopeClient:
     # say) is replayed by the skeleton; once a delta has been delivered a stream is never
     # replayed (reference §5.3).
 
-    def _stream(self, info: ModelInfo, body: dict[str, Any]) -> Iterator[ChatDelta]:
-        request = self._request(protocol.GENERATION_PATH, body, stream=True)
+    def _stream(
+        self, info: ModelInfo, body: dict[str, Any], path: str = protocol.GENERATION_PATH
+    ) -> Iterator[ChatDelta]:
+        request = self._request(path, body, stream=True)
         return self.io.stream(request, lambda: protocol.StreamParser(info))
 
-    def _astream(self, info: ModelInfo, body: dict[str, Any]) -> AsyncIterator[ChatDelta]:
-        request = self._request(protocol.GENERATION_PATH, body, stream=True)
+    def _astream(
+        self, info: ModelInfo, body: dict[str, Any], path: str = protocol.GENERATION_PATH
+    ) -> AsyncIterator[ChatDelta]:
+        request = self._request(path, body, stream=True)
         return self.io.astream(request, lambda: protocol.StreamParser(info))
 
     # -- chat and completions -------------------------------------------------------------------
+    # ChatYuan (prompt-only) keeps the seed's text-generation call. Every other model goes
+    # through ``generation`` (thinking, media, JSON schema) on its route, with the one-shot
+    # "url error" fallback of ``routes``; a call the vendor takes only as a stream is
+    # streamed underneath and aggregated (``thinking``).
 
     def chat(self, info: ModelInfo, request: ChatRequest) -> ChatResult:
-        body = protocol.chat_body(info, request, stream=False)
-        return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=False)
+            return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
+        plan = generation.prepare(info, request, stream=False)
+        if plan.stream_underneath:
+            return thinking.aggregate(info.name, self._routed_stream(info, plan))
+
+        def send(route: Route) -> ChatResult:
+            body = generation.body(info, plan, route, stream=False)
+            return protocol.parse_result(self._post(routes.PATHS[route], body).json(), info)
+
+        return routes.call(info.name, send)
 
     async def achat(self, info: ModelInfo, request: ChatRequest) -> ChatResult:
-        body = protocol.chat_body(info, request, stream=False)
-        response = await self._apost(protocol.GENERATION_PATH, body)
-        return protocol.parse_result(response.json(), info)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=False)
+            response = await self._apost(protocol.GENERATION_PATH, body)
+            return protocol.parse_result(response.json(), info)
+        plan = generation.prepare(info, request, stream=False)
+        if plan.stream_underneath:
+            return await thinking.aaggregate(info.name, self._arouted_stream(info, plan))
+
+        async def send(route: Route) -> ChatResult:
+            body = generation.body(info, plan, route, stream=False)
+            response = await self._apost(routes.PATHS[route], body)
+            return protocol.parse_result(response.json(), info)
+
+        return await routes.acall(info.name, send)
+
+    def _routed_stream(self, info: ModelInfo, plan: thinking.Plan) -> Iterator[ChatDelta]:
+        def open_stream(route: Route) -> Iterator[ChatDelta]:
+            body = generation.body(info, plan, route, stream=True)
+            return self._stream(info, body, routes.PATHS[route])
+
+        return routes.stream(info.name, open_stream)
+
+    def _arouted_stream(self, info: ModelInfo, plan: thinking.Plan) -> AsyncIterator[ChatDelta]:
+        def open_stream(route: Route) -> AsyncIterator[ChatDelta]:
+            body = generation.body(info, plan, route, stream=True)
+            return self._astream(info, body, routes.PATHS[route])
+
+        return routes.astream(info.name, open_stream)
 
     def stream_chat(self, info: ModelInfo, request: ChatRequest) -> Iterator[ChatDelta]:
-        body = protocol.chat_body(info, request, stream=True)  # validates before the first next()
-        return self._stream(info, body)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=True)  # validates before next()
+            return self._stream(info, body)
+        return self._routed_stream(info, generation.prepare(info, request, stream=True))
 
     def astream_chat(self, info: ModelInfo, request: ChatRequest) -> AsyncIterator[ChatDelta]:
-        body = protocol.chat_body(info, request, stream=True)
-        return self._astream(info, body)
+        if info.prompt_only:
+            body = protocol.chat_body(info, request, stream=True)
+            return self._astream(info, body)
+        return self._arouted_stream(info, generation.prepare(info, request, stream=True))
+
+    @staticmethod
+    def _as_chat(request: CompletionRequest) -> ChatRequest:
+        if not request.prompt:
+            raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
+        return ChatRequest((Message("user", request.prompt),), request.params)
 
     def complete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
+        if not info.prompt_only:
+            return self.chat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=False)
         return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
 
     async def acomplete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
+        if not info.prompt_only:
+            return await self.achat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=False)
         response = await self._apost(protocol.GENERATION_PATH, body)
         return protocol.parse_result(response.json(), info)
 
     def stream_complete(self, info: ModelInfo, request: CompletionRequest) -> Iterator[ChatDelta]:
+        if not info.prompt_only:
+            return self.stream_chat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=True)
         return self._stream(info, body)
 
     def astream_complete(
         self, info: ModelInfo, request: CompletionRequest
     ) -> AsyncIterator[ChatDelta]:
+        if not info.prompt_only:
+            return self.astream_chat(info, self._as_chat(request))
         body = protocol.completion_body(info, request, stream=True)
         return self._astream(info, body)
 
@@ -174,6 +247,31 @@ class DashScopeClient:
 
         bodies = self._bodies(info, texts, text_type, dimension, batch_size)
         return await arun_batches(bodies, send, concurrency=concurrency)
+
+    # -- models: the compatible-mode list on the same host (reference §3.1, §9.1) --------------
+
+    def _models_client(self) -> DashScopeCompatClient:
+        return DashScopeCompatClient(
+            self._api_key,
+            base_url=hosts.with_protocol(self.settings.base_url, "openai"),
+            workspace=self.settings.workspace,
+            timeout=self.transport.read_timeout,
+        )
+
+    def list_models(self) -> list[str]:
+        """The model IDs this key may call here (they differ by region and plan)."""
+        client = self._models_client()
+        try:
+            return client.list_models()
+        finally:
+            client.close()
+
+    async def alist_models(self) -> list[str]:
+        client = self._models_client()
+        try:
+            return await client.alist_models()
+        finally:
+            await client.aclose()
 
     def close(self) -> None:
         self.transport.close()

@@ -1,10 +1,10 @@
 """DashScope model table: what each text-generation and text-embedding model accepts.
 
 DashScope model names are passed to the service as they are, so a name the table does not
-list is still callable: a ``qwen*`` name gets the Qwen chat capabilities (messages, tools,
-JSON mode), any other name plain messages only. Multimodal models live on another service
-path (reference §7.5) and are refused with a clear message instead of a misleading
-"url error" from the server.
+list is still callable: the 2026 families (``catalog``: route, media, thinking) give it its
+capabilities, any other ``qwen*`` name gets the Qwen chat capabilities (messages, tools, JSON
+mode), any other name plain messages only. Retired models are refused before sending, naming
+the successor.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from cnllm.dashscope import catalog
+from cnllm.dashscope.catalog import Thinking
 from cnllm.errors import ConfigurationError
 from cnllm.types import ModelProfile
 
 Kind = Literal["chat", "embeddings"]
-# Deep thinking (dashscope-current.md §4.1): "hybrid" models switch it with enable_thinking
-# (off by default for the commercial ones, on for open-source Qwen3); "always" cannot be off.
-Thinking = Literal["none", "hybrid", "always"]
 
 VENDOR = "dashscope"
-DEFAULT_CHAT_MODEL = "qwen-turbo"
+DEFAULT_CHAT_MODEL = "qwen-plus"  # qwen-turbo was retired on 2026-10-10
 DEFAULT_EMBEDDING_MODEL = "text-embedding-v2"
 CHATYUAN = "chatyuan-large-v2"
 UNKNOWN_EMBEDDING_BATCH = 10  # the safe cap for v3 and newer (reference §4)
@@ -46,6 +45,10 @@ class ModelInfo:
     json_schema: bool = False  # ``response_format: {"type": "json_schema", ...}`` (§5)
     thinking: Thinking = "none"
     max_output_tokens: int | None = None
+    # Media a multimodal-generation model takes (catalog families; reference §2.4).
+    image_input: bool = False
+    audio_input: bool = False
+    video_input: bool = False
 
     @property
     def profile(self) -> ModelProfile:
@@ -59,6 +62,9 @@ class ModelInfo:
             tool_choice=self.tools and self.thinking != "always",
             json_mode=self.json_mode,
             json_schema=self.json_schema,
+            image_input=self.image_input,
+            audio_input=self.audio_input,
+            video_input=self.video_input,
             reasoning_output=self.thinking != "none",
             thinking_optional=self.thinking != "always",
         )
@@ -86,9 +92,9 @@ _V4_DIMENSIONS = (2048, 1536, *_V3_DIMENSIONS)
 _MODELS: tuple[ModelInfo, ...] = (
     # Seed 002: "limited-time free, must be applied for", at most 4096 tokens, no metering.
     ModelInfo(CHATYUAN, "chat", prompt_only=True, metered=False, max_input_tokens=4096),
-    # qwen-turbo/-plus are Qwen3-generation hybrids, thinking off by default (§4.1); the
-    # qwen-plus input limit is the one its error text names, qwen-max's LiteLLM's catalogue's.
-    _qwen("qwen-turbo", thinking="hybrid"),
+    # qwen-plus is a Qwen3-generation hybrid, thinking off by default (§4.1); its input limit
+    # is the one its error text names, qwen-max's LiteLLM's catalogue's. (qwen-turbo, qwq-plus:
+    # retired on 2026-10-10, refused by ``catalog.check_retired``.)
     _qwen("qwen-plus", 129024, thinking="hybrid"),
     _qwen("qwen-max", 30720),
     _qwen("qwen-long"),
@@ -97,7 +103,7 @@ _MODELS: tuple[ModelInfo, ...] = (
     _qwen("qwen3-32b", thinking="hybrid"),
     _qwen("qwen3-8b", thinking="hybrid"),
     # Thinking-only (§4.1): QwQ calls tools; DeepSeek-R1 on DashScope does not [unverified].
-    _thinking_only("qwq-plus", tools=True),
+    _thinking_only("qwq-32b", tools=True),
     _thinking_only("deepseek-r1", tools=False),
     # Batch caps: 25 for v1/v2 and 10 for v3/v4 (langchain-community, reference §4/§8.3).
     # Native sizes are the vendor's published ones (1536 for v1/v2, 1024 by default later).
@@ -117,18 +123,34 @@ _MODELS: tuple[ModelInfo, ...] = (
         dimensions=_V4_DIMENSIONS,
         native_dimension=1024,
     ),
+    # Named in SDK 2.0.2; batch cap and sizes unpublished: 10 (the v3/v4 cap) and the server
+    # judges ``dimension`` (reference §6.1).
+    ModelInfo("qwen3.7-text-embedding", "embeddings", batch_size=10),
+    ModelInfo("qwen3.7-text-embedding-flash", "embeddings", batch_size=10),
 )
 
 _BY_NAME = {info.name: info for info in _MODELS}
-_MULTIMODAL_MARKERS = ("-vl", "qwen-audio", "omni")
 
 
 def known_models(kind: Kind) -> list[str]:
     return [info.name for info in _MODELS if info.kind == kind]
 
 
-def _is_multimodal(name: str) -> bool:
-    return any(marker in name for marker in _MULTIMODAL_MARKERS)
+def _from_family(name: str, family: catalog.Family) -> ModelInfo:
+    profile = family.profile
+    return ModelInfo(
+        name,
+        "chat",
+        tools=profile.tool_calling,
+        json_mode=profile.json_mode,
+        json_schema=profile.json_schema,
+        thinking=family.thinking,
+        max_input_tokens=profile.context_window,
+        max_output_tokens=profile.max_output_tokens,
+        image_input=profile.image_input,
+        audio_input=profile.audio_input,
+        video_input=profile.video_input,
+    )
 
 
 def resolve(kind: Kind, model: str | None) -> ModelInfo:
@@ -137,6 +159,7 @@ def resolve(kind: Kind, model: str | None) -> ModelInfo:
     name = (model or default).strip()
     if not name:
         raise ConfigurationError("model must not be empty", vendor=VENDOR)
+    catalog.check_retired(name)
     info = _BY_NAME.get(name) or _BY_NAME.get(name.lower())
     if info is not None:
         if info.kind != kind:
@@ -148,15 +171,11 @@ def resolve(kind: Kind, model: str | None) -> ModelInfo:
         return info
     if kind == "embeddings":
         return ModelInfo(name, "embeddings", batch_size=UNKNOWN_EMBEDDING_BATCH)
-    if _is_multimodal(name.lower()):
-        raise ConfigurationError(
-            f"{name} is served on DashScope's multimodal-generation path, which this "
-            "package does not call; use a text-generation model such as "
-            f"{', '.join(known_models('chat'))}",
-            vendor=VENDOR,
-        )
     if "embedding" in name.lower():
         raise ConfigurationError(f"{name} is an embedding model, not a chat model", vendor=VENDOR)
+    family = catalog.family(name)
+    if family is not None:
+        return _from_family(name, family)
     lowered = name.lower()
     if lowered.startswith("qwq") or "thinking" in lowered:
         return _thinking_only(name, tools=True)

@@ -96,8 +96,8 @@ _ERROR_PREFIXES: tuple[tuple[str, type[errors.APIError], bool], ...] = (
 )
 _INPUT_TOO_LONG = re.compile(r"input length|too long|exceed.*(length|token)", re.IGNORECASE)
 _URL_ERROR_HINT = (
-    " (DashScope answers 'url error' when a model lives on another service path, e.g. a "
-    "multimodal model sent to text-generation; this package calls text-generation only)"
+    " (DashScope answers 'url error' when a model is sent to the other of its two services, "
+    "text-generation and multimodal-generation)"
 )
 
 
@@ -376,7 +376,7 @@ def _tool_fields(info: ModelInfo, request: ChatRequest) -> dict[str, Any]:
     if not info.tools:
         raise errors.ValidationError(
             "tools",
-            f"{info.name} has no native tool calling on DashScope; Qwen models (qwen-turbo, "
+            f"{info.name} has no native tool calling on DashScope; Qwen models ("
             "qwen-plus, qwen-max...) have it",
             vendor=VENDOR,
         )

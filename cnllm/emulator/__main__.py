@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before a response")
     parser.add_argument("--chunk-interval", type=float, default=0.0, help="seconds between events")
     parser.add_argument(
-        "--rate-limit", type=float, default=0.0,
+        "--rate-limit",
+        type=float,
+        default=0.0,
         help="requests per second per vendor; beyond it, the vendor's own throttling error",
     )
     parser.add_argument("--strict", action="store_true", help="check credentials and signatures")

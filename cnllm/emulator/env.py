@@ -18,7 +18,19 @@ DUMMY = {
     "clueai_api_key": "emulator-clueai-key",
 }
 # Env vars that would override the above and send the call elsewhere (or sign it otherwise).
-CLEARED = ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_ACCESS_TOKEN")
+CLEARED = (
+    "QIANFAN_ACCESS_KEY",
+    "QIANFAN_SECRET_KEY",
+    "QIANFAN_ACCESS_TOKEN",
+    # DASHSCOPE_BASE_URL wins over DASHSCOPE_HTTP_BASE_URL; region, workspace and protocol
+    # would pick another host or protocol.
+    "DASHSCOPE_BASE_URL",
+    "DASHSCOPE_REGION",
+    "DASHSCOPE_API_REGION",
+    "DASHSCOPE_WORKSPACE",
+    "DASHSCOPE_WORKSPACE_ID",
+    "DASHSCOPE_PROTOCOL",
+)
 
 
 def environment(base_url: str, credentials: Mapping[str, str] | None = None) -> dict[str, str]:

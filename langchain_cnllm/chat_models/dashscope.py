@@ -1,4 +1,4 @@
-"""ChatDashScope: Alibaba DashScope text-generation models (ChatYuan, Qwen...) for LangChain."""
+"""ChatDashScope: DashScope chat models (ChatYuan, Qwen, Qwen 3.5+/VL/omni) for LangChain."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from langchain_core.messages import BaseMessage
 from pydantic import model_validator
 from typing_extensions import Self
 
-from cnllm.dashscope import models, protocol
+from cnllm.dashscope import models, protocol, thinking
 from cnllm.dashscope.models import ModelInfo
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from langchain_cnllm._dashscope import DashScopeSettings
 from langchain_cnllm.chat_models.base import CnChatModel
 
 # DashScope parameters with no neutral GenerationParams field; sent in ``parameters``.
-_VENDOR_FIELDS = ("seed", "presence_penalty", "enable_search")
+_VENDOR_FIELDS = ("seed", "presence_penalty", "enable_search", "reasoning_effort")
 
 
 class ChatDashScope(DashScopeSettings, CnChatModel):
@@ -43,6 +43,14 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
     ``with_structured_output`` prompts for JSON. Other models (``qwen-*``...) use
     ``messages`` with ``result_format=message``, tools and JSON mode where they have them.
     ``model_kwargs`` go into the request's ``parameters`` as they are.
+
+    The 2026 models (``qwen3.6-plus``, ``qwen3.8-max``, Qwen-VL, QVQ, Omni...) are called on
+    the service each is bound to (multimodal-generation for Qwen 3.5+, VL, QVQ, Omni), take
+    LangChain image/audio/video blocks and OpenAI ``image_url`` parts where the model does,
+    and think where they can: ``enable_thinking`` / ``thinking_budget`` (validated per
+    model), reasoning streamed before the answer. A ``base_url`` ending in
+    ``/compatible-mode/v1`` (or ``compatible_mode=True``) speaks the OpenAI-compatible
+    protocol with the same results; ``region=`` / ``workspace=`` pick the host.
     """
 
     top_p: float | None = None
@@ -51,6 +59,8 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
     presence_penalty: float | None = None
     seed: int | None = None
     enable_search: bool | None = None
+    reasoning_effort: str | None = None
+    """Qwen3.8 only: ``low``, ``medium`` or ``xhigh``; not together with thinking_budget."""
     escape_newlines: bool = True
     """ChatYuan only: send newlines as ``\\n`` (its tokenizer's convention; see the README)."""
 
@@ -58,7 +68,9 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
     def _check(self) -> Self:
         # Bad values fail here, at construction, naming the parameter; nothing is sent.
         protocol.validate_params(self._params())
-        self._info()
+        info = self._info()
+        extra = {"reasoning_effort": self.reasoning_effort} if self.reasoning_effort else {}
+        thinking.validate(info.name, ChatRequest((), replace(self._params(), extra=extra)))
         return self
 
     @property
@@ -72,6 +84,8 @@ class ChatDashScope(DashScopeSettings, CnChatModel):
             top_k=self.top_k,
             penalty_score=self.repetition_penalty,
             max_tokens=self.max_tokens,
+            enable_thinking=self.enable_thinking,
+            thinking_budget=self.thinking_budget,
             extra={"presence_penalty": self.presence_penalty},
         )
 

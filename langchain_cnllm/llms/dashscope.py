@@ -37,6 +37,9 @@ class DashScopeLLM(DashScopeSettings, CnLLM):
     top_k: int | None = None
     repetition_penalty: float | None = None
     seed: int | None = None
+    enable_thinking: bool | None = None
+    """Thinking switch of hybrid models (None: the model's default)."""
+    thinking_budget: int | None = None
     escape_newlines: bool = True
     """ChatYuan only: send newlines as ``\\n`` (its tokenizer's convention; see the README)."""
 
@@ -59,6 +62,8 @@ class DashScopeLLM(DashScopeSettings, CnLLM):
     def _sampling(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         sampling = {name: kwargs.pop(name, getattr(self, name)) for name in ("top_p", "top_k")}
         sampling["penalty_score"] = kwargs.pop("repetition_penalty", self.repetition_penalty)
+        for name in ("enable_thinking", "thinking_budget"):
+            sampling[name] = kwargs.pop(name, getattr(self, name))
         return sampling
 
     def _params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> GenerationParams:

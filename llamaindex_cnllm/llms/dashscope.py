@@ -1,4 +1,5 @@
-"""DashScope: Alibaba DashScope text models for LlamaIndex (qwen-* call tools natively)."""
+"""DashScope: Alibaba DashScope chat models for LlamaIndex (Qwen call tools natively; Qwen
+3.5+, VL, QVQ and Omni take Image/Audio/VideoBlocks and think)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,27 @@ from typing import Any
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
-from cnllm.dashscope import models
+from cnllm.dashscope import models, thinking
 from cnllm.dashscope.models import ModelInfo
 from cnllm.dashscope.settings import DashScopeSettings
-from cnllm.types import ChatDelta, ChatRequest, ChatResult, ModelProfile
+from cnllm.types import ChatDelta, ChatRequest, ChatResult, GenerationParams, ModelProfile
 from llamaindex_cnllm.llms.base import CnLLM
 
 DEFAULT_CONTEXT_WINDOW = 8192
 
 
 class DashScope(DashScopeSettings, CnLLM):
-    """DashScope text generation: chatyuan-large-v2 (a prompt-only model) or qwen-*.
+    """DashScope chat: chatyuan-large-v2 (a prompt-only model), qwen-*, and the 2026 models
+    (qwen3.6-plus, qwen3.8-max, Qwen-VL, QVQ, Omni) on the service each is bound to, with
+    image/audio/video blocks and thinking (``enable_thinking``/``thinking_budget`` validated
+    per model). ``base_url`` ending in ``/compatible-mode/v1`` speaks compatible mode.
 
     Example:
         .. code-block:: python
 
             from llamaindex_cnllm import DashScope
 
-            DashScope(model="qwen-turbo").complete("法律案例有哪些？")
+            DashScope(model="qwen3.6-plus").complete("法律案例有哪些？")
     """
 
     model: str | None = Field(default=None, description="DashScope model name.")
@@ -34,7 +38,11 @@ class DashScope(DashScopeSettings, CnLLM):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        self._info()
+        info = self._info()
+        params = GenerationParams(
+            enable_thinking=self.enable_thinking, thinking_budget=self.thinking_budget
+        )
+        thinking.validate(info.name, ChatRequest((), params))
         return self
 
     @classmethod

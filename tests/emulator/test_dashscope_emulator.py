@@ -27,7 +27,7 @@ def chatyuan(prompt: str = "用户：你好\\n小元：", **parameters: Any) -> 
 
 def qwen(content: str = "你好", **parameters: Any) -> dict[str, Any]:
     messages = [{"role": "user", "content": content}]
-    return {"model": "qwen-turbo", "input": {"messages": messages}, "parameters": parameters}
+    return {"model": "qwen-plus", "input": {"messages": messages}, "parameters": parameters}
 
 
 def blocks(response: requests.Response) -> list[list[str]]:

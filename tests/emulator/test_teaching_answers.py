@@ -46,7 +46,7 @@ def test_a_quote_skips_metadata_lines_and_questions() -> None:
     ("cls", "kwargs"),
     [
         ("ChatQianfan", {"model": "ERNIE-3.5-8K"}),
-        ("ChatDashScope", {"model": "qwen-turbo"}),
+        ("ChatDashScope", {"model": "qwen-plus"}),
         ("ChatKoala", {"model": "Baichuan2-13B-Chat"}),
         ("ChatClueAI", {"model": "ChatYuan-large"}),
     ],

@@ -94,7 +94,7 @@ def _build(vendor: str, name: str) -> BaseChatModel:
     if vendor == "qianfan":
         return ChatQianfan(model=name)
     if vendor == "dashscope":
-        # A model that always thinks answers streams only (qwq-plus): stream it.
+        # A model that always thinks answers streams only (qwq-32b): stream it.
         profile = dashscope_models.profile(name)
         return ChatDashScope(
             model=name, streaming=profile.reasoning_output and not profile.thinking_optional
@@ -151,7 +151,7 @@ def test_every_listed_model_gets_the_strategy_its_profile_names(
 PROVIDER: list[tuple[Callable[[], BaseChatModel], Callable[..., Any], Any]] = [
     (lambda: ChatQianfan(model="ERNIE-3.5-8K"), _qianfan, "json_object"),  # functions + choice
     (lambda: ChatQianfan(model="ERNIE-4.0-8K"), _qianfan, "json_object"),  # functions only
-    (lambda: ChatDashScope(model="qwen-turbo"), _dashscope, {"type": "json_object"}),
+    (lambda: ChatDashScope(model="qwen-plus"), _dashscope, {"type": "json_object"}),
     (lambda: ChatDashScope(model="qwen-plus"), _dashscope, {"type": "json_object"}),
 ]
 
@@ -204,10 +204,10 @@ def test_a_tool_on_a_model_without_functions_is_refused_before_sending(
 def test_tool_strategy_on_a_thinking_only_model(
     sent: list[dict[str, Any]], tools: list[Any]
 ) -> None:
-    """qwq-plus thinks always: DashScope refuses JSON mode and forced tools then, so the
+    """qwq-32b thinks always: DashScope refuses JSON mode and forced tools then, so the
     profile says no structured_output, and ToolStrategy's tool_choice="any" is eased to
     "auto" with the request for a tool call put in words."""
-    model = ChatDashScope(model="qwq-plus", streaming=True)  # qwq-plus answers streams only
+    model = ChatDashScope(model="qwq-32b", streaming=True)  # qwq-32b answers streams only
     assert model.profile is not None and model.profile["structured_output"] is False
     _run(model, tools)
     assert len(sent) == len(tools) + 1

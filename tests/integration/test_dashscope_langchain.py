@@ -32,7 +32,7 @@ GENERATION = "/api/v1/services/aigc/text-generation/generation"
 EMBEDDING = "/api/v1/services/embeddings/text-embedding/text-embedding"
 KEY = "sk-dashscope-SECRET-4242"
 CHATYUAN = "chatyuan-large-v2"
-QWEN = "qwen-turbo"
+QWEN = "qwen-plus"
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Reasoning models end to end against the emulator: Koala's vLLM-served deepseek-r1 and
-qwen3-8b (OpenAI-compatible), DashScope native qwq-plus and qwen-plus with thinking; both
+qwen3-8b (OpenAI-compatible), DashScope native qwq-32b and qwen-plus with thinking; both
 frameworks; usage details; the vendors' refusals; reasoning never sent back where refused."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from llama_index.core.base.llms.types import ChatMessage, ThinkingBlock
 from pydantic import BaseModel
 
-from cnllm import errors
 from cnllm.emulator import Emulator
 from langchain_cnllm import ChatDashScope, ChatKoala, ChatQianfan
 from llamaindex_cnllm import DashScope, Koala
@@ -127,7 +126,7 @@ def test_llamaindex_koala_thinking_delta(env: Emulator) -> None:
 
 
 def test_dashscope_qwq_streams_thinking_then_answer_with_usage_details(env: Emulator) -> None:
-    chunks = list(ChatDashScope(model="qwq-plus").stream("你好"))
+    chunks = list(ChatDashScope(model="qwq-32b").stream("你好"))
     assert chunks[0].additional_kwargs.get("reasoning_content")
     merged = _merge(chunks)
     assert [b["type"] for b in merged.content_blocks] == ["reasoning", "text"]
@@ -137,8 +136,16 @@ def test_dashscope_qwq_streams_thinking_then_answer_with_usage_details(env: Emul
 
 
 def test_dashscope_qwq_refuses_non_streaming_calls_as_documented(env: Emulator) -> None:
-    with pytest.raises(errors.InvalidRequestError, match="only support stream mode"):
-        ChatDashScope(model="qwq-plus", max_retries=0).invoke("你好")
+    # The service refuses a non-streaming QwQ call (400 "only support stream mode"); invoke
+    # streams underneath and aggregates, so the caller never sees that refusal.
+    raw = httpx.post(
+        f"{env.base_url}{GENERATION}",
+        json={"model": "qwq-32b", "input": {"messages": [{"role": "user", "content": "你好"}]}},
+        headers={"Authorization": "Bearer sk-reasoning"},
+    )
+    assert raw.status_code == 400 and "only support stream mode" in raw.json()["message"]
+    message = ChatDashScope(model="qwq-32b", max_retries=0).invoke("你好")
+    assert message.text and message.content_blocks[0]["type"] == "reasoning"
 
 
 def test_dashscope_qwen_plus_thinking_invoke_and_v1_content(env: Emulator) -> None:
@@ -176,9 +183,9 @@ def test_dashscope_server_refuses_forced_tool_while_thinking(env: Emulator) -> N
 @pytest.mark.parametrize(
     ("model", "settings", "forced"),
     [
-        ("qwen-turbo", {}, True),  # hybrid at its default: forced tool, thinking switched off
+        ("qwen-flash", {}, True),  # hybrid at its default: forced tool, thinking switched off
         ("qwen-plus", {"enable_thinking": True}, False),  # thinking: the tool only offered
-        ("qwq-plus", {"streaming": True}, False),  # thinking-only, streaming-only
+        ("qwq-32b", {"streaming": True}, False),  # thinking-only, streaming-only
     ],
 )
 def test_dashscope_structured_output_on_reasoning_models(
@@ -215,7 +222,7 @@ def test_llamaindex_dashscope_thinking_block_and_deltas(env: Emulator) -> None:
     assert isinstance(response.message.blocks[0], ThinkingBlock)
     assert response.message.blocks[0].num_tokens
     streamed = list(
-        DashScope(model="qwq-plus").stream_chat([ChatMessage(role="user", content="你好")])
+        DashScope(model="qwq-32b").stream_chat([ChatMessage(role="user", content="你好")])
     )
     assert streamed[0].additional_kwargs["thinking_delta"]
 

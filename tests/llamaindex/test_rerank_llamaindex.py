@@ -156,7 +156,7 @@ def test_query_engine_with_one_reranker_line(emulator: Emulator, factory: Any) -
     index = VectorStoreIndex.from_documents(documents, embed_model=DashScopeEmbedding(**keys))
     engine = RetrieverQueryEngine.from_args(
         index.as_retriever(similarity_top_k=8),
-        llm=DashScope(model="qwen-turbo", **keys),
+        llm=DashScope(model="qwen-plus", **keys),
         node_postprocessors=[factory(emulator, top_n=3)],  # the one reranker line
     )
     for response in (

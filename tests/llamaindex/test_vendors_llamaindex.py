@@ -38,7 +38,7 @@ def koala(url: str) -> tuple[LLM, BaseEmbedding]:
 
 def dashscope(url: str) -> tuple[LLM, BaseEmbedding]:
     keys = {"base_url": f"{url}/api/v1", "api_key": "li-dashscope-key"}
-    return DashScope(model="qwen-turbo", **keys), DashScopeEmbedding(**keys)
+    return DashScope(model="qwen-plus", **keys), DashScopeEmbedding(**keys)
 
 
 VENDORS: dict[str, Factory] = {"qianfan": qianfan, "koala": koala, "dashscope": dashscope}

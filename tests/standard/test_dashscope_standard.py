@@ -32,11 +32,11 @@ class TestChatDashScopeChatYuan(ProfileFlags, ChatModelIntegrationTests):
 
     @property
     def model_override_value(self) -> str:
-        return "qwen-turbo"
+        return "qwen-plus"
 
 
 class TestChatDashScopeQwen(ProfileFlags, ChatModelIntegrationTests):
-    """qwen-turbo: messages, usage, native tools (forced by name), JSON mode, hybrid thinking
+    """qwen-plus: messages, usage, native tools (forced by name), JSON mode, hybrid thinking
     (off by default; the usage-detail tests switch it on)."""
 
     @property
@@ -45,15 +45,15 @@ class TestChatDashScopeQwen(ProfileFlags, ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": "qwen-turbo"}
+        return {"model": "qwen-plus"}
 
     @property
     def model_override_value(self) -> str:
-        return "qwen-plus"
+        return "qwen-max"
 
 
 class TestChatDashScopeQwQ(ProfileFlags, ChatModelIntegrationTests):
-    """qwq-plus: thinking always on and streaming only (so ``streaming=True``); tools offered,
+    """qwq-32b: thinking always on and streaming only (so ``streaming=True``); tools offered,
     never forced; no JSON mode, so structured output by tool or prompt."""
 
     @property
@@ -62,7 +62,7 @@ class TestChatDashScopeQwQ(ProfileFlags, ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": "qwq-plus", "streaming": True}
+        return {"model": "qwq-32b", "streaming": True}
 
     @property
     def model_override_value(self) -> str:

@@ -23,7 +23,7 @@ from cnllm.types import (
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "dashscope"
 CHATYUAN = models.resolve("chat", "chatyuan-large-v2")
-QWEN = models.resolve("chat", "qwen-turbo")
+QWEN = models.resolve("chat", "qwen-plus")
 V2 = models.resolve("embeddings", "text-embedding-v2")
 V3 = models.resolve("embeddings", "text-embedding-v3")
 WEATHER = ToolSpec(
@@ -186,7 +186,7 @@ def test_qwen_body_uses_messages_and_result_format_message() -> None:
     request = chat(Message("system", "简短"), Message("user", "你好"), params=params)
     body = protocol.chat_body(QWEN, request, stream=True)
     assert body == {
-        "model": "qwen-turbo",
+        "model": "qwen-plus",
         "input": {
             "messages": [
                 {"role": "system", "content": "简短"},
@@ -407,7 +407,7 @@ def test_a_non_json_error_is_left_to_the_status() -> None:
 
 def test_url_error_and_input_length_messages() -> None:
     url = protocol.error_from_code("InvalidParameter", "url error, please check url！")
-    assert "another service path" in url.message
+    assert "two services" in url.message
     long = protocol.error_from_code("InvalidParameter", "Range of input length should be [1, 6000]")
     assert isinstance(long, errors.ContextOverflowError)
 
@@ -612,7 +612,7 @@ def test_model_table() -> None:
     assert QWEN.tools and QWEN.json_mode and not QWEN.prompt_only
     assert models.resolve("chat", "qwen2.5-72b-instruct").tools
     assert not models.resolve("chat", "llama2-13b-chat-v2").tools
-    assert models.resolve("chat", None).name == "qwen-turbo"
+    assert models.resolve("chat", None).name == "qwen-plus"
     assert models.resolve("embeddings", None).name == "text-embedding-v2"
     assert models.resolve("embeddings", "text-embedding-v4").batch_size == 10
     assert models.resolve("embeddings", "text-embedding-v1").batch_size == 25

@@ -28,7 +28,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults() -> None:
     chat = ChatDashScope()
     assert chat.base_url == "https://dashscope.aliyuncs.com/api/v1"
-    assert chat._model_name() == "qwen-turbo"
+    assert chat._model_name() == "qwen-plus"
     assert chat.dashscope_api_key is None and chat.workspace is None
     assert not chat.data_inspection
     assert DashScopeEmbeddings().model == "text-embedding-v2"
@@ -63,9 +63,9 @@ def test_bad_values_fail_at_construction(
         cls(**kwargs)
 
 
-def test_models_from_other_paths_fail_at_construction() -> None:
+def test_retired_and_wrong_kind_models_fail_at_construction() -> None:
     # pydantic wraps what the validator raised; both are ValueErrors naming the problem.
-    with pytest.raises(ValueError, match="multimodal"):
+    with pytest.raises(ValueError, match=r"retired by DashScope on 2026-10-10; use qwen3\.7-plus"):
         ChatDashScope(model="qwen-vl-max")
     with pytest.raises(ValueError, match="not a chat model"):
         DashScopeLLM(model="text-embedding-v3")

@@ -43,13 +43,13 @@ class TestChatDashScopeQwenUnit(ChatModelUnitTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": "qwen-turbo"}
+        return {"model": "qwen-plus"}
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
         return (
             {**ENV, "DASHSCOPE_WORKSPACE_ID": "ws_env"},
-            {"model": "qwen-turbo"},
+            {"model": "qwen-plus"},
             {"dashscope_api_key": "env-dashscope-key", "workspace": "ws_env"},
         )
 

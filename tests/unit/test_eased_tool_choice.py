@@ -30,7 +30,7 @@ def _request(model: ChatDashScope, choice: str) -> tuple[str | None, str]:
 
 
 def test_required_on_a_thinking_only_model_asks_for_any_offered_tool() -> None:
-    choice, text = _request(ChatDashScope(model="qwq-plus", api_key="sk"), "any")
+    choice, text = _request(ChatDashScope(model="qwq-32b", api_key="sk"), "any")
     assert choice == "auto"
     assert text.endswith("Respond only by calling one of these tools: get_weather, answer.")
 

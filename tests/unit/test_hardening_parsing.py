@@ -23,7 +23,7 @@ from cnllm.transport import HttpResponse
 from cnllm.types import ChatRequest, GenerationParams, Message
 
 ERNIE = qianfan_models.resolve("chat", "ERNIE-3.5-8K", None)
-QWEN = dashscope_models.resolve("chat", "qwen-turbo")
+QWEN = dashscope_models.resolve("chat", "qwen-plus")
 QWEN_EMBED = dashscope_models.resolve("embeddings", "text-embedding-v1")
 QIANFAN_EMBED = qianfan_models.resolve("embeddings", "Embedding-V1", None)
 

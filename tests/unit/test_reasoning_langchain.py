@@ -139,7 +139,7 @@ def test_reasoning_in_history_reaches_the_neutral_message() -> None:
 
 
 def test_profile_from_the_table_in_langchain_keys() -> None:
-    chat = ChatDashScope(model="qwq-plus", api_key="k")
+    chat = ChatDashScope(model="qwq-32b", api_key="k")
     assert chat.profile is not None
     assert chat.profile["reasoning_output"] is True
     assert chat.profile["tool_calling"] is True

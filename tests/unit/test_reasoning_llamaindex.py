@@ -129,7 +129,7 @@ def test_forced_tool_is_eased_for_a_model_that_always_thinks() -> None:
 
 
 def test_metadata_from_the_model_tables() -> None:
-    qwq = DashScope(model="qwq-plus", api_key="k").metadata
+    qwq = DashScope(model="qwq-32b", api_key="k").metadata
     assert qwq.is_function_calling_model and qwq.context_window == 8192  # not documented: default
     plus = DashScope(model="qwen-plus", api_key="k").metadata
     assert plus.context_window == 129024

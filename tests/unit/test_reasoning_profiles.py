@@ -80,7 +80,7 @@ def test_koala_table() -> None:
 
 
 def test_dashscope_table() -> None:
-    turbo = ds_models.profile("qwen-turbo")
+    turbo = ds_models.profile("qwen-flash")
     assert (
         turbo.tool_calling,
         turbo.json_mode,
@@ -92,7 +92,7 @@ def test_dashscope_table() -> None:
         True,
         True,
     )
-    qwq = ds_models.profile("qwq-plus")
+    qwq = ds_models.profile("qwq-32b")
     assert qwq.reasoning_output and not qwq.thinking_optional and not qwq.json_mode
     assert ds_models.profile("chatyuan-large-v2") == ModelProfile(context_window=4096)
     assert ds_models.profile("qwen-plus").context_window == 129024

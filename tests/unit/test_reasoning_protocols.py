@@ -192,7 +192,7 @@ def test_koala_stream_reads_reasoning_in_delta_mode() -> None:
 # -- DashScope native -------------------------------------------------------------------------
 
 QWEN_PLUS = ds_models.resolve("chat", "qwen-plus")
-QWQ = ds_models.resolve("chat", "qwq-plus")
+QWQ = ds_models.resolve("chat", "qwq-32b")
 
 # dashscope-current.md §2.6, the documented non-streaming answer.
 DS_ANSWER = {

@@ -18,8 +18,6 @@ CHATYUAN = "chatyuan-large-v2"
 CHATYUAN_MAX_TOKENS = 4096  # seed 002
 QWEN_MAX_TOKENS = 30000
 ROLES = ("system", "user", "assistant", "tool")
-MULTIMODAL_MARKERS = ("-vl", "qwen-audio", "omni")
-URL_ERROR = ("InvalidParameter", "url error, please check url！")
 
 # model -> (texts per request, allowed ``dimension`` values, default size, max tokens per text)
 EMBEDDING_MODELS: dict[str, tuple[int, tuple[int, ...], int, int]] = {
@@ -27,6 +25,8 @@ EMBEDDING_MODELS: dict[str, tuple[int, tuple[int, ...], int, int]] = {
     "text-embedding-v2": (25, (), 1536, 2048),
     "text-embedding-v3": (10, (1024, 768, 512, 256, 128, 64), 1024, 8192),
     "text-embedding-v4": (10, (2048, 1536, 1024, 768, 512, 256, 128, 64), 1024, 8192),
+    "qwen3.7-text-embedding": (10, (2048, 1536, 1024, 768, 512, 256, 128, 64), 1024, 8192),
+    "qwen3.7-text-embedding-flash": (10, (1024, 768, 512, 256, 128, 64), 1024, 8192),
 }
 
 
@@ -68,10 +68,6 @@ def generation(body: dict[str, Any]) -> Generation | Problem:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         return _invalid("Model not specified.")
-    if any(marker in model for marker in MULTIMODAL_MARKERS):
-        return URL_ERROR  # a multimodal model sent to text-generation (§7.5)
-    if model != CHATYUAN and not model.startswith(("qwen", "qwq", "deepseek-r1")):
-        return ("Model.NotExist", "Model not exist.")
     model_input, parameters = body.get("input"), body.get("parameters", {})
     if not isinstance(model_input, dict):
         return _invalid("Input is required and must be an object.")

@@ -8,7 +8,6 @@ order: only a client that places vectors by ``text_index`` gets them right.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .. import reasoning
@@ -26,10 +25,11 @@ from ..core import (
 )
 from ..faults import Fault
 from ..text import count_tokens, embed_json, split_stream
-from . import replies, thinking, validate
+from . import compat, current, replies, validate
 from .validate import Problem
 
-PREFIX = r"/api/v1"
+REGIONS, region_matches = current.REGIONS, current.region_matches
+PREFIX = current.REGION_PREFIX + r"/api/v1"
 STREAM_TYPE = "text/event-stream;charset=UTF-8"
 
 STATUS = {
@@ -115,6 +115,7 @@ class DashScopeVendor(Vendor):
             route(
                 f"{services}/aigc/multimodal-generation/generation", self._multimodal, "dashscope"
             ),
+            *compat.routes(self),
             route(
                 f"{PREFIX}(?:/.*)?", lambda _request: error("NotFound", "Not Found."), "dashscope"
             ),
@@ -146,6 +147,8 @@ class DashScopeVendor(Vendor):
             return error("InvalidApiKey", "No API-key provided.")
         if self.config.strict and expected and key.strip() != expected:
             return error("InvalidApiKey")
+        if not region_matches(key.strip(), request.params.get("region")):
+            return error("InvalidApiKey")
         return None
 
     def _body(self, request: Request) -> dict[str, Any] | Response:
@@ -162,22 +165,47 @@ class DashScopeVendor(Vendor):
             return error("InvalidParameter", "The request body must be a JSON object.")
         return body
 
-    def _multimodal(self, request: Request) -> Response:
-        body = self._body(request)
-        if isinstance(body, Response):
-            return body
-        return error("InvalidParameter", "url error, please check url！")
+    def _multimodal(self, request: Request) -> Result:
+        return self._service(request, multimodal=True)
 
     def _generation(self, request: Request) -> Result:
+        return self._service(request, multimodal=False)
+
+    def _service(self, request: Request, *, multimodal: bool) -> Result:
+        """Each model is bound to one of the two services; the other answers "url error",
+        as an HTTP 400, or on a stream as a 200 whose first event is ``event:error`` (§2.2)."""
         body = self._body(request)
         if isinstance(body, Response):
             return body
+        model = body.get("model")
+        if isinstance(model, str) and model and model != validate.CHATYUAN:
+            if current.is_multimodal(model) != multimodal:
+                return self._refuse(request, current.URL_ERROR)
+            if not current.known(model):
+                return error("Model.NotExist", "Model not exist.")
         checked = validate.generation(body)
         if not isinstance(checked, validate.Generation):
             return _problem(checked)
         if checked.chatyuan:
+            if multimodal:
+                return self._refuse(request, current.URL_ERROR)
             return self._chatyuan(request, checked)
-        return self._chat(request, checked)
+        problem = current.check_call(
+            checked.model, checked.parameters, checked.messages, stream=request.streaming
+        )
+        if problem is None and multimodal:
+            problem = current.check_native_parts(checked.messages)
+        if problem is not None:
+            return self._refuse(request, problem)
+        return self._chat(request, checked, multimodal=multimodal)
+
+    def _refuse(self, request: Request, problem: Problem) -> Result:
+        if not request.streaming:
+            return _problem(problem)
+        rid = replies.request_id()
+        payload = {"code": problem[0], "message": problem[1], "request_id": rid}
+        status = STATUS.get(problem[0], 400)
+        return self._stream([replies.sse_event(1, payload, "error", status)], rid)
 
     # -- ChatYuan: input.prompt only, output.text only (seed 002) ----------------------------
 
@@ -195,41 +223,50 @@ class DashScopeVendor(Vendor):
 
     # -- messages models ---------------------------------------------------------------------
 
-    def _chat(self, request: Request, call: validate.Generation) -> Result:
-        refused = thinking.refusal(call.model, call.parameters, request.streaming)
-        if refused is not None:
-            return _problem(refused)
-        reply = replies.chat_reply(call.messages, call.parameters)
-        prompt = replies.prompt_tokens(call.messages)
-        thought = _thought(call)
+    def _chat(self, request: Request, call: validate.Generation, *, multimodal: bool) -> Result:
+        media = current.media_counts(call.messages)
+        reply = self._reply(call, media)
+        thought, cached = "", None
+        if current.thinking_on(call.model, call.parameters):
+            thought = current.thought(call.messages, call.parameters)
+            cached = reasoning.cached_tokens(replies.contents(call.messages))
+        usage = _Usage(replies.prompt_tokens(call.messages), media, thought, cached)
         rid = replies.request_id()
+        result_format = "message" if multimodal else call.result_format
         if not request.streaming:
+            output = replies.output(
+                reply.text, reply.finish_reason, reply.tool_calls, result_format
+            )
+            _decorate(output, thought, multimodal, reply.text)
             payload = {
-                "output": replies.output(
-                    reply.text,
-                    reply.finish_reason,
-                    reply.tool_calls,
-                    call.result_format,
-                    thought.text if thought else None,
-                ),
-                "usage": replies.usage(
-                    prompt, replies.completion_tokens(reply), **_details(thought)
-                ),
+                "output": output,
+                "usage": usage.native(replies.completion_tokens(reply)),
                 "request_id": rid,
             }
             return self._json(payload, rid)
-        return self._stream(self._chat_events(call, reply, prompt, rid, thought), rid)
+        events = self._chat_events(call, reply, usage, rid, multimodal)
+        return self._stream(events, rid)
+
+    @staticmethod
+    def _reply(call: validate.Generation, media: dict[str, int]) -> replies.Reply:
+        question = current.plain_text(call.messages[-1])
+        shaped = current.schema_answer(call.parameters, question)
+        if shaped is not None:
+            return replies.Reply(shaped)
+        reply = replies.chat_reply(call.messages, call.parameters)
+        seen = current.describe_media(media)
+        if seen and not reply.tool_calls and call.messages[-1].get("role") == "user":
+            return replies.Reply(seen + reply.text, reply.finish_reason)
+        return reply
 
     def _chat_events(
         self,
         call: validate.Generation,
         reply: replies.Reply,
-        prompt: int,
+        usage: _Usage,
         rid: str,
-        thought: _Thought | None = None,
+        multimodal: bool,
     ) -> list[bytes]:
-        # A thinking call streams its reasoning first (content ""), then the answer (§4.1).
-        events = self._thinking_events(call, prompt, rid, thought) if thought else []
         deltas = split_stream(reply.text) if reply.text else [""]
         texts = replies.cumulative(deltas, call.incremental)
         calls: list[list[dict[str, Any]]] = [[] for _ in texts]
@@ -237,39 +274,28 @@ class DashScopeVendor(Vendor):
             texts = ["", ""]
             pieces = replies.tool_call_pieces(reply.tool_calls)
             calls = pieces if call.incremental else [[], reply.tool_calls]
+        result_format = "message" if multimodal else call.result_format
+        events: list[bytes] = []
+        # Thinking first: reasoning_content deltas with empty content (§2.7, §11).
+        thoughts = split_stream(usage.thought) if usage.thought else []
+        for index, piece in enumerate(thoughts):
+            output = replies.output("", "null", [], result_format)
+            _decorate(output, piece, multimodal, "")
+            thought_tokens = count_tokens("".join(thoughts[: index + 1]))
+            running_usage = usage.native(thought_tokens, thought_tokens)
+            payload = {"output": output, "usage": running_usage, "request_id": rid}
+            events.append(replies.sse_event(len(events) + 1, payload))
         for index, piece in enumerate(texts):
             final = index == len(texts) - 1
             so_far = "".join(deltas[: index + 1])
             # Usage comes on every event as running totals (§3.2).
             running = count_tokens(so_far) if so_far else 0
             output_tokens = replies.completion_tokens(reply) if final else running
-            payload = {
-                "output": replies.output(
-                    piece,
-                    reply.finish_reason if final else "null",
-                    calls[index],
-                    call.result_format,
-                    "" if thought else None,
-                ),
-                "usage": replies.usage(prompt, output_tokens, **_details(thought)),
-                "request_id": rid,
-            }
-            events.append(replies.sse_event(len(events) + 1, payload))
-        return events
-
-    @staticmethod
-    def _thinking_events(
-        call: validate.Generation, prompt: int, rid: str, thought: _Thought
-    ) -> list[bytes]:
-        events: list[bytes] = []
-        so_far = ""
-        for piece in split_stream(thought.text):
-            so_far += piece
-            payload = {
-                "output": replies.output("", "null", [], call.result_format, piece),
-                "usage": replies.usage(prompt, 0, reasoning=count_tokens(so_far)),
-                "request_id": rid,
-            }
+            output = replies.output(
+                piece, reply.finish_reason if final else "null", calls[index], result_format
+            )
+            _decorate(output, "" if usage.thought else None, multimodal, piece)
+            payload = {"output": output, "usage": usage.native(output_tokens), "request_id": rid}
             events.append(replies.sse_event(len(events) + 1, payload))
         return events
 
@@ -306,26 +332,46 @@ class DashScopeVendor(Vendor):
         return StreamResponse(events, 200, headers)
 
 
-@dataclass(frozen=True)
-class _Thought:
-    text: str
-    cached: int
+class _Usage:
+    """Native usage: media tokens in the input, reasoning tokens in the output (§2.6)."""
+
+    def __init__(
+        self, text_tokens: int, media: dict[str, int], thought: str, cached: int | None
+    ) -> None:
+        self.text_tokens = text_tokens
+        self.media = current.media_usage(media)
+        self.thought = thought
+        self.cached = cached  # prefix-cache hits, reported on thinking calls
+        self.thought_tokens = count_tokens(thought) if thought else 0
+
+    @property
+    def input_tokens(self) -> int:
+        return self.text_tokens + sum(self.media.values())
+
+    def native(self, answer_tokens: int, reasoning: int | None = None) -> dict[str, Any]:
+        thought = self.thought_tokens if reasoning is None else reasoning
+        output = answer_tokens + thought if reasoning is None else thought
+        usage: dict[str, Any] = replies.usage(self.input_tokens, output)
+        if self.media:
+            usage.update(self.media)
+            usage["input_tokens_details"] = {"text_tokens": self.text_tokens, **self.media}
+        if self.cached is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": self.cached}
+        if self.thought:
+            usage["output_tokens_details"] = {"reasoning_tokens": thought}
+        return usage
 
 
-def _thought(call: validate.Generation) -> _Thought | None:
-    """The reasoning of a thinking call, and the prefix-cache hit it reports."""
-    if not thinking.thinks(call.model, call.parameters):
-        return None
-    budget = call.parameters.get("thinking_budget")
-    question = replies.last_user_text(call.messages)
-    text = reasoning.thinking(question, budget if isinstance(budget, int) else None)
-    return _Thought(text, reasoning.cached_tokens(replies.contents(call.messages)))
-
-
-def _details(thought: _Thought | None) -> dict[str, int | None]:
-    if thought is None:
-        return {}
-    return {"reasoning": count_tokens(thought.text), "cached": thought.cached}
+def _decorate(output: dict[str, Any], thought: str | None, multimodal: bool, text: str) -> None:
+    """Reasoning beside the content; on multimodal-generation content is a part list (§2.6)."""
+    choices = output.get("choices")
+    if not choices:
+        return
+    message = choices[0]["message"]
+    if thought is not None:
+        message["reasoning_content"] = thought
+    if multimodal:
+        message["content"] = [{"text": text}] if text else []
 
 
 __all__ = ["DashScopeVendor", "error"]
