@@ -9,6 +9,7 @@ from cnllm.demo import providers
 from cnllm.demo.providers import qianfan
 from cnllm.demo.rag import build_chain, load_corpus
 from cnllm.emulator import Emulator
+from cnllm.qianfan.v2 import models
 
 V2_KEY = "bce-v3/ALTAK-demolive/0123456789abcdef0123456789abcdef01234567"
 
@@ -35,7 +36,7 @@ def test_the_cross_provider_chain_on_v2(emulator: Emulator) -> None:
     retriever, chat = provider.build(
         provider.emulator_settings(emulator.base_url), load_corpus(), None
     )
-    assert chat.api == "v2" and chat.model == "ernie-4.5-turbo-128k"
+    assert chat.api == "v2" and chat.model == models.DEFAULT_CHAT_MODEL
     result = build_chain(retriever, chat).invoke({"question": "故宫是什么时候建成的？"})
     assert "1420" in result["answer"] and result["docs"][0].metadata["title"] == "故宫"
     assert emulator.stats.requests["/v2/chat/completions"] == 1

@@ -27,6 +27,11 @@ def emulator_v1(url: str) -> dict[str, Any]:
     return {"base_url": url, "api_key": "demo-ak", "secret_key": "demo-sk"}
 
 
+def _model(chosen: str | None) -> dict[str, Any]:
+    """``model=`` only when one was chosen: left out, the object shows the real default."""
+    return {"model": chosen} if chosen else {}
+
+
 def build(
     settings: dict[str, Any], corpus: list[Document], model: str | None
 ) -> tuple[BaseRetriever, Any]:
@@ -34,7 +39,7 @@ def build(
 
     embeddings = QianfanEmbeddings(model="bge-large-zh", **settings)
     chosen = model or (V1_MODEL if embeddings.api == "v1" else None)
-    chat = ChatQianfan(model=chosen, temperature=0.1, **settings)
+    chat = ChatQianfan(**_model(chosen), temperature=0.1, **settings)
     return vector_retriever(embeddings, corpus), chat
 
 
@@ -45,7 +50,7 @@ def build_llamaindex(
 
     embed_model = QianfanEmbedding(model="bge-large-zh", **settings)
     chosen = model or (V1_MODEL if embed_model.api == "v1" else None)
-    llm = Qianfan(model=chosen, temperature=0.1, **settings)
+    llm = Qianfan(**_model(chosen), temperature=0.1, **settings)
     return llamaindex_vector_retriever(embed_model, corpus), llm
 
 
