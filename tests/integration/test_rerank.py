@@ -347,7 +347,9 @@ def test_qianfan_rerank_with_only_the_iam_pair_mints_a_bearer(
     assert best == DOCS[2].page_content
     assert isinstance(reranker.rerank_client.auth, MintedBearer)
     assert emulator.stats.token_requests == 1 and emulator.stats.requests[QIANFAN_PATH] == 1
-    bearer = emulator.stats.last_request.headers["Authorization"].removeprefix("Bearer ")
+    last = emulator.stats.last_request
+    assert last is not None
+    bearer = last.headers["Authorization"].removeprefix("Bearer ")
     assert bearer.startswith("bce-v3/") and "rerank-iam" not in repr(reranker)
     clear_token_cache()
 
