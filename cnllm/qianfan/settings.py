@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from cnllm import errors
 from cnllm.qianfan import protocol
 from cnllm.qianfan.auth import Credentials
 from cnllm.qianfan.client import QianfanClient
@@ -136,23 +135,13 @@ class QianfanSettings(LazyClient):
         )
 
     def _v2_auth(self) -> BearerKey | MintedBearer:
-        key = reveal(self.qianfan_api_key)
-        if key:
-            return BearerKey(key, self.appid)
-        access_key, secret_key = reveal(self.qianfan_access_key), reveal(self.qianfan_secret_key)
-        if access_key and secret_key:
-            return MintedBearer(
-                access_key,
-                secret_key,
-                iam_base_url=self.iam_base_url,
-                appid=self.appid,
-                timeout=getattr(self, "timeout", None),
-            )
-        raise errors.ConfigurationError(
-            "no Qianfan v2 credentials: set QIANFAN_API_KEY (a v2 API key, bce-v3/ALTAK-…) or "
-            "QIANFAN_ACCESS_KEY and QIANFAN_SECRET_KEY (IAM keys), or pass api_key=; "
-            "v1 OAuth keys (QIANFAN_AK/QIANFAN_SK) only work on the retired v1 API",
-            vendor=protocol.VENDOR,
+        return v2_auth.v2_auth(
+            reveal(self.qianfan_api_key),
+            reveal(self.qianfan_access_key),
+            reveal(self.qianfan_secret_key),
+            iam_base_url=self.iam_base_url,
+            appid=self.appid,
+            timeout=getattr(self, "timeout", None),
         )
 
     @property
