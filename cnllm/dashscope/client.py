@@ -17,7 +17,7 @@ from cnllm.dashscope import protocol
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.embedding import batches
 from cnllm.retry import RetryPolicy
-from cnllm.transport import HttpRequest, HttpResponse, Transport
+from cnllm.transport import HttpRequest, HttpResponse, Limiter, Transport
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult
 
 DEFAULT_EMBEDDING_CONCURRENCY = 8
@@ -39,6 +39,7 @@ class DashScopeClient:
         data_inspection: bool = False,
         timeout: float | None = None,
         max_retries: int = 2,
+        limiter: Limiter | None = None,
     ) -> None:
         if not api_key:
             raise errors.ConfigurationError(
@@ -54,6 +55,7 @@ class DashScopeClient:
             vendor=VENDOR,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
+            limiter=limiter,
         )
         self.io = VendorClient(self.transport, StaticHeaders(protocol.auth_headers(api_key)))
 

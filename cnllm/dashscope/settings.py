@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from cnllm.dashscope import protocol
 from cnllm.dashscope.client import API_KEY_ENV, BASE_URL_ENV, DashScopeClient
+from cnllm.dashscope.models import VENDOR
 from cnllm.settings import LazyClient, optional_text_env, reveal, secret_env, text_env
 
 
@@ -40,12 +41,14 @@ class DashScopeSettings(LazyClient):
     def client(self) -> DashScopeClient:
         """The HTTP client, made on first use (pools and locks are never pickled)."""
         if self._client is None:
+            key = reveal(self.dashscope_api_key)
             self._client = DashScopeClient(
-                reveal(self.dashscope_api_key),
+                key,
                 base_url=self.base_url,
                 workspace=self.workspace,
                 data_inspection=self.data_inspection,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
+                limiter=self._limiter(VENDOR, self.base_url, key),
             )
         return self._client

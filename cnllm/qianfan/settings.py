@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from typing import Any
 
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
@@ -55,11 +56,13 @@ class QianfanSettings(LazyClient):
     def client(self) -> QianfanClient:
         """The HTTP client, made on first use (pools and locks are never pickled)."""
         if self._client is None:
+            credentials = self._credentials()
             self._client = QianfanClient(
-                self._credentials(),
+                credentials,
                 base_url=self.base_url,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
+                limiter=self._limiter(protocol.VENDOR, self.base_url, *astuple(credentials)),
             )
         return self._client
 
