@@ -23,7 +23,7 @@ from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.openai_compat import protocol as oai
 from cnllm.openai_compat.client import OpenAICompatClient
 from cnllm.openai_compat.protocol import OpenAIProtocol, ReasoningBack
-from cnllm.transport import HttpResponse
+from cnllm.transport import HttpResponse, Limiter
 from cnllm.types import (
     ChatDelta,
     ChatRequest,
@@ -97,6 +97,7 @@ class DashScopeCompatClient:
         data_inspection: bool = False,
         timeout: float | None = None,
         max_retries: int = 2,
+        limiter: Limiter | None = None,
     ) -> None:
         if not api_key:
             raise errors.ConfigurationError(
@@ -113,6 +114,7 @@ class DashScopeCompatClient:
             timeout=timeout,
             max_retries=max_retries,
             headers=headers,
+            limiter=limiter,
         )
         self.transport = self.inner.transport
 

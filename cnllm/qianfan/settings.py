@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import replace
+from dataclasses import astuple, replace
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -148,11 +148,13 @@ class QianfanSettings(LazyClient):
     def client(self) -> QianfanClient:
         """The v1 HTTP client, made on first use (pools and locks are never pickled)."""
         if self._client is None:
+            credentials = self._credentials()
             self._client = QianfanClient(
-                self._credentials(),
+                credentials,
                 base_url=self.base_url,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
+                limiter=self._limiter(protocol.VENDOR, self.base_url, *astuple(credentials)),
             )
         return self._client
 
@@ -165,6 +167,13 @@ class QianfanSettings(LazyClient):
                 base_url=self.v2_base_url,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
+                limiter=self._limiter(
+                    protocol.VENDOR,
+                    self.v2_base_url,
+                    reveal(self.qianfan_api_key),
+                    reveal(self.qianfan_access_key),
+                    reveal(self.qianfan_secret_key),
+                ),
             )
         return self._v2_client
 

@@ -16,6 +16,7 @@ from cnllm.auth import Auth, StaticHeaders
 from cnllm.dashscope.client import API_KEY_ENV as DASHSCOPE_KEY_ENV
 from cnllm.dashscope.settings import DashScopeSettings
 from cnllm.qianfan.v2 import auth as v2_auth
+from cnllm.ratelimit import RateLimiter
 from cnllm.rerank import dashscope, models, qianfan
 from cnllm.rerank.client import (
     DEFAULT_CONCURRENCY,
@@ -52,13 +53,17 @@ class RerankFields(LazyClient):
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
-    # A subclass supplies these three.
+    # A subclass supplies these four.
     rerank_vendor: ClassVar[models.Vendor]
 
     def _protocol(self) -> RerankProtocol:
         raise NotImplementedError
 
     def _auth(self) -> Auth:
+        raise NotImplementedError
+
+    def _budget(self) -> RateLimiter:
+        """The rate budget of this key (shared with the vendor's other classes)."""
         raise NotImplementedError
 
     def _model_name(self) -> str:
@@ -76,6 +81,7 @@ class RerankFields(LazyClient):
                 timeout=self.timeout,
                 max_retries=self.max_retries,
                 concurrency=self.max_concurrency,
+                limiter=self._budget(),
             )
         return self._rerank
 
@@ -152,6 +158,9 @@ class QianfanRerankSettings(RerankFields):
             timeout=self.timeout,
         )
 
+    def _budget(self) -> RateLimiter:
+        return self._limiter(qianfan.VENDOR, self.base_url, reveal(self.qianfan_api_key))
+
 
 def _dashscope_base_url() -> str:
     # The 1.x name first (the rest of this package reads it), then the 2.x SDK's name.
@@ -189,3 +198,6 @@ class DashScopeRerankSettings(RerankFields, DashScopeSettings):
                 vendor=dashscope.VENDOR,
             )
         return StaticHeaders({"Authorization": f"Bearer {key}"})
+
+    def _budget(self) -> RateLimiter:
+        return self._limiter(dashscope.VENDOR, self.base_url, reveal(self.dashscope_api_key))
