@@ -145,3 +145,16 @@ def test_the_limits_survive_pickling_and_the_copy_shares_the_budget() -> None:
     copy = pickle.loads(pickle.dumps(original))
     assert copy.requests_per_minute == 600
     assert limiter_of(copy) is limiter  # same process: the same budget
+
+
+def test_qianfan_v2_and_dashscope_compatible_mode_share_the_budget_too() -> None:
+    v2 = dict(api_key="bce-v3/ALTAK-abc/def", v2_base_url=f"{HOST}/v2")
+    chat = langchain_cnllm.ChatQianfan(**v2, requests_per_second=4)
+    limiter = chat.v2_client.transport.limiter
+    assert isinstance(limiter, RateLimiter) and limiter.rate == 4.0
+    assert langchain_cnllm.QianfanEmbeddings(**v2).v2_client.transport.limiter is limiter
+    compat = dict(api_key="sk-1", base_url=f"{HOST}/compatible-mode/v1")
+    paced = langchain_cnllm.ChatDashScope(**compat, requests_per_minute=60)
+    shared = paced.client.transport.limiter
+    assert isinstance(shared, RateLimiter) and shared.rate == 1.0
+    assert llamaindex_cnllm.DashScope(**compat).client.transport.limiter is shared
