@@ -161,59 +161,40 @@ def _send_all(transport: Any, batch: list[Any], mode: str) -> list[Any]:
     return asyncio.run(everything())
 
 
-def _rate_run(emu: RemoteEmulator, mode: str, configured: bool, texts: int) -> dict[str, Any]:
-    from cnllm.koala.protocol import check_response
-    from cnllm.ratelimit import RateLimiter
-    from cnllm.retry import RetryPolicy
-    from cnllm.transport import Transport
-
-    limiter = RateLimiter(requests_per_second=RATE if configured else None)
-    transport = Transport(
-        check=check_response, vendor="koala", limiter=limiter, retry=RetryPolicy(max_retries=8)
-    )
-    batch = _embed_requests(emu.base_url, texts)
-    emu.reset()
-    start = time.perf_counter()
-    answers = _send_all(transport, batch, mode)
-    wall = time.perf_counter() - start
-    failures = sum(answer is None for answer in answers)
-    in_order = failures == 0 and all(
-        [item["index"] for item in answer.json()["data"]] == list(range(PER_REQUEST))
-        for answer in answers
-    )
-    throttled = emu.stats.counters.get("throttled", 0)
-    transport.close()
-    return {
-        "wall": wall,
-        "failures": failures,
-        "in_order": in_order,
-        "throttled": throttled,
-        "sent": throttled + len(batch),
-    }
-
-
 def bench_rate(emu: RemoteEmulator, settings: Settings) -> list[Row]:
-    texts = settings.rate_texts
-    ideal = texts / PER_REQUEST / RATE
+    """Through what users call (``KoalaEmbeddings.embed_documents`` / ``aembed_documents`` at
+    the class's defaults, its ``max_concurrency`` included), with the budget set and without."""
+    from benchmarks import bench_ratelimit as real
+
+    texts = real._texts(settings.rate_texts)
+    calls = -(-len(texts) // PER_REQUEST)
+    ideal = calls / RATE
+    with emu.configured(latency=RATE_LATENCY):
+        sample = real._langchain(emu, None)
+        expected = {0: real._reference(sample, texts[:3]), -1: real._reference(sample, texts[-3:])}
     rows = []
     with emu.configured(rate_limit=RATE, latency=RATE_LATENCY):
-        for configured in (True, False):
+        for limit in (RATE, None):
             for mode in ("sync", "async"):
-                run = _rate_run(emu, mode, configured, texts)
-                ratio, share = run["wall"] / ideal, run["throttled"] / run["sent"]
-                ok = run["failures"] == 0 and run["in_order"] and ratio <= 1.5 and share <= 0.25
-                budget = f"budget {RATE}/s" if configured else "no budget set (adaptive)"
+                run = real.run_one(emu, real._langchain, mode, limit, texts)
+                vectors = run.pop("vectors")
+                in_order = vectors[:3] == expected[0] and vectors[-3:] == expected[-1]
+                sent = calls + run["throttled"]
+                ratio, share = run["wall"] / ideal, run["throttled"] / sent
+                failures = 1 if run["failure"] else 0
+                ok = not failures and in_order and ratio <= 1.5 and share <= 0.25
+                budget = f"budget {RATE}/s" if limit else "no budget set (adaptive)"
                 rows.append(
                     Row(
-                        f"rate budget, {texts:,} texts at {RATE} rps, {mode}, {budget}",
-                        f"{run['wall']:.2f} s, {run['failures']} failures, in order: "
-                        f"{run['in_order']}, throttled {run['throttled']}/{run['sent']} "
-                        f"({share:.0%})",
+                        f"rate budget, KoalaEmbeddings, {len(texts):,} texts at {RATE} rps, "
+                        f"{mode}, {budget}",
+                        f"{run['wall']:.2f} s, {run['failure'] or '0 failures'}, in order: "
+                        f"{in_order}, throttled {run['throttled']}/{sent} ({share:.0%})",
                         f"{ideal:.1f} s ideal",
                         f"{ratio:.2f}x ideal",
                         "≤ 1.5x ideal, ≤ 25% throttled, 0 failures",
                         ok,
-                        run,
+                        {**run, "in_order": in_order, "sent": sent},
                     )
                 )
     return rows
