@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -233,6 +234,9 @@ class Transport:
             with self._lock:
                 if self._session is None:
                     session = requests.Session()
+                    # requests reads proxies, CA bundles and .netrc from the environment on
+                    # every request (~0.5 ms here); skip that when none of them is set.
+                    session.trust_env = requests_env_matters()
                     adapter = DeadlineAdapter(pool_connections=8, pool_maxsize=POOL_SIZE)
                     session.mount("http://", adapter)
                     session.mount("https://", adapter)
@@ -716,6 +720,19 @@ class _SyncStream:
 
     raw: requests.Response
     deadline: Deadline
+
+
+def proxies_in_env() -> bool:
+    """Whether HTTP(S)_PROXY (or ALL_PROXY) is set, read as urllib and requests read it."""
+    return any(scheme in urllib.request.getproxies() for scheme in ("http", "https", "all"))
+
+
+def requests_env_matters() -> bool:
+    """Whether ``requests`` would take anything from the environment: a proxy, a CA bundle
+    (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) or a .netrc file."""
+    bundles = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    netrc = os.environ.get("NETRC") or os.path.expanduser("~/.netrc")
+    return proxies_in_env() or bool(bundles) or os.path.exists(netrc)
 
 
 class _SingleBodyStream:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+from pathlib import Path
 
 import pytest
 import requests
@@ -154,12 +155,23 @@ def test_responses_keep_their_shape() -> None:
     assert response.is_json and response.json() == {"a": 1}
 
 
-def test_env_proxies_are_honoured_on_the_async_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cnllm._aio import _proxies_in_env
+def test_env_proxies_are_honoured_on_both_paths(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cnllm.transport import Transport, proxies_in_env, requests_env_matters
 
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("ALL_PROXY", raising=False)
-    assert not _proxies_in_env()
+    for name in ("ALL_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    assert not proxies_in_env() and not requests_env_matters()
+    # Nothing in the environment: requests skips its per-request environment lookup.
+    assert Transport(check=lambda response: None, vendor="test").session.trust_env is False
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    assert requests_env_matters() and not proxies_in_env()
+    assert Transport(check=lambda response: None, vendor="test").session.trust_env is True
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    assert _proxies_in_env()
+    assert proxies_in_env() and requests_env_matters()
+    assert Transport(check=lambda response: None, vendor="test").session.trust_env is True
