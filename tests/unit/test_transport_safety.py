@@ -7,6 +7,7 @@ import copy
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -158,20 +159,28 @@ def test_responses_keep_their_shape() -> None:
 def test_env_proxies_are_honoured_on_both_paths(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from cnllm.transport import Transport, proxies_in_env, requests_env_matters
+    from cnllm.transport import Transport, proxies_in_env
+
+    def session() -> Any:
+        return Transport(check=lambda response: None, vendor="test").session
 
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         monkeypatch.delenv(name, raising=False)
     for name in ("ALL_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
-    assert not proxies_in_env() and not requests_env_matters()
+    assert not proxies_in_env()
     # Nothing in the environment: requests skips its per-request environment lookup.
-    assert Transport(check=lambda response: None, vendor="test").session.trust_env is False
+    assert session().trust_env is False and session().verify is True
+    # A CA bundle is read once, as requests would read it on each request.
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(tmp_path / "curl.pem"))
+    assert session().verify == str(tmp_path / "curl.pem")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
-    assert requests_env_matters() and not proxies_in_env()
-    assert Transport(check=lambda response: None, vendor="test").session.trust_env is True
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    assert session().trust_env is False and session().verify == str(tmp_path / "ca.pem")
+    # A proxy or a .netrc: requests reads the environment itself, every request.
+    (tmp_path / "netrc").write_text("machine example.com login a password b\n")
+    monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
+    assert session().trust_env is True
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    assert proxies_in_env() and requests_env_matters()
-    assert Transport(check=lambda response: None, vendor="test").session.trust_env is True
+    assert proxies_in_env() and session().trust_env is True
