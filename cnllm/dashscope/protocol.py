@@ -56,11 +56,16 @@ def request(settings: Settings, path: str, body: dict[str, Any], *, stream: bool
     if stream:
         # The header, not a body field, turns streaming on (§3.1).
         headers.update({"X-DashScope-SSE": "enable", "X-Accel-Buffering": "no"})
-    if settings.workspace:
-        headers["X-DashScope-WorkSpace"] = settings.workspace
-    if settings.data_inspection:
-        headers["X-DashScope-DataInspection"] = "enable"
+    headers.update(account_headers(settings.workspace, settings.data_inspection))
     return HttpRequest("POST", f"{settings.base_url.rstrip('/')}{path}", json=body, headers=headers)
+
+
+def account_headers(workspace: str | None, data_inspection: bool) -> dict[str, str]:
+    """The workspace and data-inspection headers, on both protocols (§1.2)."""
+    headers = {"X-DashScope-WorkSpace": workspace} if workspace else {}
+    if data_inspection:
+        headers["X-DashScope-DataInspection"] = "enable"
+    return headers
 
 
 def auth_headers(api_key: str) -> dict[str, str]:
@@ -454,13 +459,19 @@ def chat_body(info: ModelInfo, request: ChatRequest, *, stream: bool) -> dict[st
     return _envelope(info, {"messages": wire_messages(request.messages, info)}, parameters)
 
 
-def completion_body(info: ModelInfo, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
-    """ChatYuan gets the prompt as written (newlines escaped); chat models a one-turn chat."""
+def completion_chat(request: CompletionRequest) -> ChatRequest:
+    """A chat model's completion: the prompt, which must not be empty, as one user turn."""
     if not request.prompt:
         raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
+    return request.as_chat()
+
+
+def completion_body(info: ModelInfo, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+    """ChatYuan gets the prompt as written (newlines escaped); chat models a one-turn chat."""
     if not info.prompt_only:
-        chat = ChatRequest((Message("user", request.prompt),), request.params)
-        return chat_body(info, chat, stream=stream)
+        return chat_body(info, completion_chat(request), stream=stream)
+    if not request.prompt:
+        raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
     validate_params(request.params)
     prompt = chatyuan.escape_newlines(request.prompt) if info.escape_newlines else request.prompt
     parameters = {**_prompt_only_parameters(info, request.params), **_stream_parameters(stream)}
