@@ -448,8 +448,7 @@ def _forced_function(request: ChatRequest) -> str | None:
 def completion_body(info: ModelInfo, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
     """§5.2; a chat model asked for a completion gets a one-turn chat (what the SDK does)."""
     if info.kind == "chat":
-        chat = ChatRequest((Message("user", request.prompt),), request.params)
-        return chat_body(info, chat, stream=stream)
+        return chat_body(info, request.as_chat(), stream=stream)
     validate_params(request.params)
     if not request.prompt:
         raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
