@@ -338,9 +338,9 @@ def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str
             else:
                 wire.append({"role": "system", "content": message.text})
         elif message.role == "assistant":
-            wire.append(_assistant(message, names))
+            wire.append(assistant_turn(message, names))
         elif message.role == "tool":
-            wire.append(_tool_result(message, names))
+            wire.append(tool_result_turn(message, names))
         else:
             wire.append({"role": "user", "content": chatyuan.text_only(message, info.name)})
     if not wire:
@@ -348,7 +348,9 @@ def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str
     return wire
 
 
-def _assistant(message: Message, names: dict[str, str]) -> dict[str, Any]:
+def assistant_turn(message: Message, names: dict[str, str]) -> dict[str, Any]:
+    """An assistant turn (text content; ``multimodal`` makes it a part list); the ids of its
+    tool calls are noted in ``names`` for the results that follow."""
     # An earlier turn's reasoning is not sent back: the native service drops it for its
     # reasoning models and resending re-bills it (dashscope-current.md §4.5).
     turn: dict[str, Any] = {"role": "assistant", "content": message.text}
@@ -365,7 +367,8 @@ def _assistant(message: Message, names: dict[str, str]) -> dict[str, Any]:
     return turn
 
 
-def _tool_result(message: Message, names: dict[str, str]) -> dict[str, Any]:
+def tool_result_turn(message: Message, names: dict[str, str]) -> dict[str, Any]:
+    """A tool result, named after its call when the message does not name it."""
     turn: dict[str, Any] = {"role": "tool", "content": message.text}
     if message.tool_call_id:
         turn["tool_call_id"] = message.tool_call_id
