@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from cnllm import errors
 from cnllm.openai_compat.protocol import error_from_payload
-from cnllm.rerank.common import parse_results
+from cnllm.rerank.common import flat_body, parse_results
 from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResponse
 from cnllm.transport import HttpRequest, HttpResponse
@@ -31,13 +31,7 @@ _CODES: dict[str, type[errors.APIError]] = {
 
 
 def body(model: RerankModel, request: RerankRequest, *, user: str | None = None) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "model": model.name,
-        "query": request.query,
-        "documents": list(request.documents),
-    }
-    if request.top_n is not None:
-        payload["top_n"] = request.top_n
+    payload = flat_body(model, request)
     if user:
         payload["user"] = user
     return payload
