@@ -34,7 +34,9 @@ from typing import Any
 
 from cnllm import errors
 
-__all__ = ["RateLimiter", "shared_limiter"]
+__all__ = ["LIMIT_NAMES", "RateLimiter", "check_limits", "shared_limiter"]
+
+LIMIT_NAMES = ("requests_per_second", "requests_per_minute", "tokens_per_minute")
 
 DECREASE = 0.7  # the pace after a throttle, as a share of what recently succeeded
 MIN_RATE = 0.2  # requests per second: never slower than one every five seconds
@@ -52,6 +54,12 @@ def _positive(name: str, value: float | None) -> float | None:
     if not math.isfinite(value) or value <= 0:
         raise errors.ConfigurationError(f"{name} must be a positive number, got {value!r}")
     return float(value)
+
+
+def check_limits(limits: dict[str, Any]) -> None:
+    """Refuse a limit that is not a positive number (None is no limit), naming it."""
+    for name, value in limits.items():
+        _positive(name, value)
 
 
 def estimate_tokens(body: bytes | None) -> int:
@@ -267,6 +275,12 @@ def _lookup(
             tokens_per_minute=tokens,
         )
     return limiter
+
+
+def clear_shared_limiters() -> None:
+    """Forget every shared limiter (tests: no pace or pause carries over to the next one)."""
+    with _REGISTRY_LOCK:
+        _REGISTRY.clear()
 
 
 def _unpickle(

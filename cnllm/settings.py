@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, BaseModel, ConfigDict, PrivateAttr, SecretStr, model_validator
 
 from cnllm import errors
+from cnllm.ratelimit import LIMIT_NAMES, RateLimiter, check_limits, shared_limiter
 
 # Where an unknown constructor argument goes, in order of preference: the field whose
 # contents are sent in the request body as they are. A class with none of them refuses it.
@@ -118,7 +119,36 @@ def check_url(name: str, value: str) -> None:
         )
 
 
-class LazyClient(BaseModel):
+class RateBudget(BaseModel):
+    """The rate budget every public class takes (docs/rate-limits.md).
+
+    One budget per vendor and credentials in a process: every object built with the same
+    key (and host) paces its requests together, and the last limits configured win. Unset,
+    nothing is paced until the vendor throttles; then the pace adapts (see cnllm.ratelimit).
+    """
+
+    requests_per_second: float | None = None
+    """Requests per second at most, for this key in this process (None: no limit)."""
+    requests_per_minute: float | None = None
+    """Requests per minute at most, spread evenly (None: no limit); the stricter of the two
+    request limits applies."""
+    tokens_per_minute: int | None = None
+    """Tokens per minute at most, estimated from each request body (None: no limit)."""
+
+    def _limiter(self, vendor: str, url: str | None, *credentials: str | None) -> RateLimiter:
+        """The process's budget of ``vendor`` for these credentials at ``url``'s host (only a
+        hash of them is kept), configured with this object's limits if it has any."""
+        host = urlsplit(url or "").netloc.lower()
+        return shared_limiter(
+            vendor,
+            "\n".join([host, *(part or "" for part in credentials)]),
+            requests_per_second=self.requests_per_second,
+            requests_per_minute=self.requests_per_minute,
+            tokens_per_minute=self.tokens_per_minute,
+        )
+
+
+class LazyClient(RateBudget):
     """Holds a vendor client made on first use; pickling leaves it behind. The base of every
     public class, so the checks below hold for all of them.
 
@@ -133,6 +163,8 @@ class LazyClient(BaseModel):
     model_config = ConfigDict(hide_input_in_errors=True, allow_inf_nan=False)
 
     def __init__(self, **data: Any) -> None:
+        # The limits' own error (a ConfigurationError naming the field), never pydantic's.
+        check_limits({name: data[name] for name in LIMIT_NAMES if name in data})
         super().__init__(**data)
         # Checked here rather than in a validator so that the error keeps its own type.
         for name, value in self.__dict__.items():

@@ -45,7 +45,7 @@ def start(*vendors: str, **emulator_options: Any) -> dict[str, dict[str, Any]]:
         needed = " or ".join("/".join(group) for group in provider.live_when)
         url = emulator(**emulator_options).base_url
         print(f"{provider.name}: no credentials ({needed}), using the built-in emulator.")
-        settings[name] = provider.emulator_settings(url)
+        settings[name] = provider.notebook_settings(url)
     if any(settings.values()):
         print("The emulator runs in this kernel on loopback; its answers are simulated.")
     return settings

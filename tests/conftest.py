@@ -13,6 +13,7 @@ from pytest_socket import disable_socket, enable_socket, socket_allow_hosts
 from cnllm.emulator import Emulator
 from cnllm.qianfan.auth import clear_token_cache
 from cnllm.qianfan.v2.auth import clear_token_cache as clear_minted_tokens
+from cnllm.ratelimit import clear_shared_limiters
 
 TESTS = Path(__file__).parent
 OFFLINE_DIRS = ("unit", "cassette")
@@ -49,11 +50,13 @@ def emulator(emulator_session: Emulator) -> Iterator[Emulator]:
     emulator_session.latency = 0.0
     clear_token_cache()
     clear_minted_tokens()
+    clear_shared_limiters()  # a throttle in one test must not pace the next
     yield emulator_session
     emulator_session.reset()
     emulator_session.latency = 0.0
     clear_token_cache()
     clear_minted_tokens()
+    clear_shared_limiters()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from cnllm.clueai.protocol import (
     SearchResult,
 )
 from cnllm.retry import RetryPolicy
-from cnllm.transport import HttpRequest, HttpResponse, Transport
+from cnllm.transport import HttpRequest, HttpResponse, Limiter, Transport
 
 GENERATION_TIMEOUT = 200.0  # the SDK's value for serving_api, start and predict (§2.4)
 LIGHT_TIMEOUT = 30.0
@@ -57,6 +57,7 @@ class ClueAIClient:
         modelfun_url: str | None = None,
         timeout: float | None = None,
         max_retries: int = 2,
+        limiter: Limiter | None = None,
     ) -> None:
         self.api_key = api_key or None
         self.base_url = (base_url or base_url_from_env()).rstrip("/")
@@ -64,13 +65,18 @@ class ClueAIClient:
         heavy = timeout if timeout is not None else GENERATION_TIMEOUT
         retry = RetryPolicy(max_retries=max_retries)
         self.transport = Transport(
-            check=protocol.check_response, vendor=protocol.VENDOR, timeout=heavy, retry=retry
+            check=protocol.check_response,
+            vendor=protocol.VENDOR,
+            timeout=heavy,
+            retry=retry,
+            limiter=limiter,  # one budget for both hosts: the key is what the vendor counts
         )
         self.light = Transport(
             check=protocol.check_response,
             vendor=protocol.VENDOR,
             timeout=min(heavy, LIGHT_TIMEOUT),
             retry=retry,
+            limiter=limiter,
         )
         # The key travels in each request the protocol builds (a header, a field or a query
         # parameter, per endpoint), so the auth adds nothing.

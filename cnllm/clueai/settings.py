@@ -46,12 +46,14 @@ class ClueAISettings(LazyClient):
     def client(self) -> ClueAIClient:
         """The HTTP client, made on first use (pools and locks are never pickled)."""
         if self._client is None:
+            key = reveal(self.api_key)
             self._client = ClueAIClient(
-                reveal(self.api_key),
+                key,
                 base_url=self.base_url,
                 modelfun_url=self.modelfun_url,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
+                limiter=self._limiter(protocol.VENDOR, self.modelfun_url, key),
             )
         return self._client
 

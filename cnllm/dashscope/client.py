@@ -20,7 +20,7 @@ from cnllm.dashscope.compat import DashScopeCompatClient
 from cnllm.dashscope.models import VENDOR, ModelInfo
 from cnllm.embedding import batches
 from cnllm.retry import RetryPolicy
-from cnllm.transport import HttpRequest, HttpResponse, Transport
+from cnllm.transport import HttpRequest, HttpResponse, Limiter, Transport
 from cnllm.types import (
     ChatDelta,
     ChatRequest,
@@ -49,6 +49,7 @@ class DashScopeClient(BatchedEmbeddings):
         data_inspection: bool = False,
         timeout: float | None = None,
         max_retries: int = 2,
+        limiter: Limiter | None = None,
     ) -> None:
         if not api_key:
             raise errors.ConfigurationError(
@@ -65,6 +66,7 @@ class DashScopeClient(BatchedEmbeddings):
             vendor=VENDOR,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
+            limiter=limiter,
         )
         self.io = VendorClient(self.transport, StaticHeaders(protocol.auth_headers(api_key)))
 

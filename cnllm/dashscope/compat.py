@@ -24,7 +24,7 @@ from cnllm.embedding import batches
 from cnllm.openai_compat import protocol as oai
 from cnllm.openai_compat.client import OpenAICompatClient
 from cnllm.openai_compat.protocol import OpenAIProtocol, ReasoningBack
-from cnllm.transport import HttpResponse
+from cnllm.transport import HttpResponse, Limiter
 from cnllm.types import (
     ChatDelta,
     ChatRequest,
@@ -96,6 +96,7 @@ class DashScopeCompatClient(BatchedEmbeddings):
         data_inspection: bool = False,
         timeout: float | None = None,
         max_retries: int = 2,
+        limiter: Limiter | None = None,
     ) -> None:
         if not api_key:
             raise errors.ConfigurationError(
@@ -110,6 +111,7 @@ class DashScopeCompatClient(BatchedEmbeddings):
             timeout=timeout,
             max_retries=max_retries,
             headers=headers,
+            limiter=limiter,
         )
         self.transport = self.inner.transport
 

@@ -10,6 +10,7 @@ from typing_extensions import Self
 from cnllm.dashscope import hosts
 from cnllm.dashscope.client import API_KEY_ENV, DashScopeClient
 from cnllm.dashscope.compat import DashScopeCompatClient
+from cnllm.dashscope.models import VENDOR
 from cnllm.settings import LazyClient, reveal, secret_env
 
 # SDK 2.x reads DASHSCOPE_BASE_URL, 1.x DASHSCOPE_HTTP_BASE_URL; likewise for the workspace
@@ -84,14 +85,16 @@ class DashScopeSettings(LazyClient):
     def client(self) -> DashScopeClient | DashScopeCompatClient:
         """The HTTP client, made on first use (pools and locks are never pickled)."""
         if self._client is None:
+            key = reveal(self.dashscope_api_key)
             cls = DashScopeCompatClient if self.compatible_mode else DashScopeClient
             self._client = cls(
-                reveal(self.dashscope_api_key),
+                key,
                 base_url=self.base_url or hosts.base_url(),
                 workspace=self.workspace,
                 data_inspection=self.data_inspection,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
+                limiter=self._limiter(VENDOR, self.base_url, key),
             )
         return self._client
 

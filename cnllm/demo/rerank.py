@@ -19,8 +19,11 @@ from cnllm.demo.providers import Provider
 
 FETCHED = 8
 KEPT = 3
-# provider -> the env var its reranker needs against the live service
-LIVE_KEYS = {"qianfan": "QIANFAN_API_KEY", "dashscope": "DASHSCOPE_API_KEY"}
+# provider -> the env vars its reranker needs against the live service (any one group)
+LIVE_KEYS = {
+    "qianfan": (("QIANFAN_API_KEY",), ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY")),
+    "dashscope": (("DASHSCOPE_API_KEY",),),
+}
 
 
 def check(provider: str) -> None:
@@ -34,12 +37,13 @@ def check(provider: str) -> None:
 def _settings(provider: str, settings: dict[str, Any]) -> dict[str, Any]:
     """Reranker arguments: the emulator's, or none (the vendor's env vars) for the service."""
     if not settings:
-        key = LIVE_KEYS[provider]
-        if not os.environ.get(key):
-            raise SystemExit(f"--rerank against the live service needs {key}")
+        groups = LIVE_KEYS[provider]
+        if not any(all(os.environ.get(name) for name in group) for group in groups):
+            needed = " or ".join("/".join(group) for group in groups)
+            raise SystemExit(f"--rerank against the live service needs {needed}")
         return {"top_n": KEPT}
-    if provider == "qianfan":  # the v2 API lives under /v2 on the same host
-        return {"base_url": f"{settings['base_url']}/v2", "api_key": "demo-key", "top_n": KEPT}
+    if provider == "qianfan":  # the demo's v2 settings: the rerankers take the same names
+        return {**settings, "top_n": KEPT}
     return {"base_url": settings["base_url"], "api_key": settings["api_key"], "top_n": KEPT}
 
 

@@ -37,11 +37,14 @@ def environment(base_url: str, credentials: Mapping[str, str] | None = None) -> 
     """``{env var: value}`` for every vendor, in the order they are printed."""
     keys = {**DUMMY, **{name: value for name, value in (credentials or {}).items() if value}}
     env = {
+        # Qianfan v2 first: with its key set, every Qianfan class calls v2 (the OAuth pair
+        # below is used only where v1 is asked for: endpoint=, api_version="v1").
+        "QIANFAN_V2_BASE_URL": f"{base_url}/v2",
+        "QIANFAN_API_KEY": keys["qianfan_api_key"],
+        "QIANFAN_IAM_BASE_URL": base_url,  # where IAM keys, if you use them, mint v2 tokens
         "QIANFAN_BASE_URL": base_url,
         "QIANFAN_AK": keys["qianfan_ak"],
         "QIANFAN_SK": keys["qianfan_sk"],
-        "QIANFAN_V2_BASE_URL": f"{base_url}/v2",  # Qianfan v2 (the rerankers)
-        "QIANFAN_API_KEY": keys["qianfan_api_key"],
         "DASHSCOPE_HTTP_BASE_URL": f"{base_url}/api/v1",
         "DASHSCOPE_API_KEY": keys["dashscope_api_key"],
         "KOALA_BASE_URL": f"{base_url}/v1",
@@ -55,10 +58,22 @@ def environment(base_url: str, credentials: Mapping[str, str] | None = None) -> 
     return env
 
 
+# A comment printed before the first line of each group, so a reader sees which lines matter.
+HEADINGS = {
+    "QIANFAN_V2_BASE_URL": "# Baidu Qianfan v2 (the default API: these win over the v1 lines)",
+    "QIANFAN_BASE_URL": (
+        "# Qianfan v1 (switched off by Baidu on 2026-08-31): only for the seed examples, "
+        'endpoint= and api_version="v1"'
+    ),
+    "DASHSCOPE_HTTP_BASE_URL": "# Alibaba DashScope, Koala, ClueAI",
+}
+
+
 def export_lines(base_url: str, credentials: Mapping[str, str] | None = None) -> list[str]:
-    """``export NAME=value`` lines for a POSIX shell."""
+    """``export NAME=value`` lines for a POSIX shell, with a comment heading each group."""
     lines = [f"unset {' '.join(CLEARED)}"]
-    lines += [
-        f"export {name}={value}" for name, value in environment(base_url, credentials).items()
-    ]
+    for name, value in environment(base_url, credentials).items():
+        if name in HEADINGS:
+            lines.append(HEADINGS[name])
+        lines.append(f"export {name}={value}")
     return lines

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from cnllm import errors
 from cnllm.koala.protocol import VENDOR, KoalaProtocol, StreamMode
 from cnllm.openai_compat.client import OpenAICompatClient
+from cnllm.transport import Limiter
 
 BASE_URL_ENV = "KOALA_BASE_URL"
 API_KEY_ENV = "KOALA_API_KEY"
@@ -44,6 +45,7 @@ class KoalaClient(OpenAICompatClient):
         max_retries: int = 2,
         image_input: Mapping[str, bool] | None = None,
         stream_mode: StreamMode = "auto",
+        limiter: Limiter | None = None,
     ) -> None:
         super().__init__(
             resolve_base_url(base_url),
@@ -51,4 +53,5 @@ class KoalaClient(OpenAICompatClient):
             dialect=KoalaProtocol(image_input=image_input, stream_mode=stream_mode),
             timeout=timeout,
             max_retries=max_retries,
+            limiter=limiter,
         )

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from cnllm.koala.client import API_KEY_ENV, BASE_URL_ENV, KoalaClient, resolve_base_url
+from cnllm.koala.protocol import VENDOR
 from cnllm.settings import LazyClient, optional_text_env, reveal, secret_env
 
 
@@ -47,12 +48,15 @@ class KoalaSettings(LazyClient):
     def client(self) -> KoalaClient:
         """The HTTP client, made on first use (pools and locks are never pickled)."""
         if self._client is None:
+            key = reveal(self.koala_api_key) or ""  # "": the env var was already read
             self._client = KoalaClient(
                 self.base_url,
-                api_key=reveal(self.koala_api_key) or "",  # "": the env var was already read
+                api_key=key,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
                 image_input=self._image_input(),
                 stream_mode=self.stream_mode,
+                # Self-hosted: the server (its URL) is what has a capacity, key or none.
+                limiter=self._limiter(VENDOR, self.base_url, key),
             )
         return self._client

@@ -18,7 +18,7 @@ from cnllm.embedding import batches
 from cnllm.openai_compat import protocol
 from cnllm.openai_compat.protocol import Kind, ModelCard, OpenAIProtocol, StreamParser
 from cnllm.retry import RetryPolicy
-from cnllm.transport import HttpRequest, HttpResponse, Transport
+from cnllm.transport import HttpRequest, HttpResponse, Limiter, Transport
 from cnllm.types import (
     ChatDelta,
     ChatRequest,
@@ -44,6 +44,7 @@ class OpenAICompatClient:
         headers: Mapping[str, str] | None = None,
         default_headers: Mapping[str, str] | None = None,
         auth: Auth | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         """``auth``: how each attempt is authorized (a minted, renewable bearer token, say);
         by default a static ``Authorization: Bearer <api_key>`` (none without a key).
@@ -65,6 +66,7 @@ class OpenAICompatClient:
             vendor=self.protocol.vendor,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
+            limiter=limiter,
         )
         self.auth: Auth = auth or StaticHeaders(protocol.auth_headers(api_key))
         self.io = VendorClient(self.transport, self.auth)

@@ -17,7 +17,7 @@ from cnllm.qianfan import protocol
 from cnllm.qianfan.auth import Authorizer, Credentials
 from cnllm.qianfan.models import ModelInfo
 from cnllm.retry import RetryPolicy
-from cnllm.transport import HttpRequest, HttpResponse, Transport
+from cnllm.transport import HttpRequest, HttpResponse, Limiter, Transport
 from cnllm.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult
 
 DEFAULT_EMBEDDING_CONCURRENCY = 8
@@ -35,6 +35,7 @@ class QianfanClient:
         base_url: str | None = None,
         timeout: float | None = None,
         max_retries: int = 2,
+        limiter: Limiter | None = None,
     ) -> None:
         self.base_url = (base_url or base_url_from_env()).rstrip("/")
         self.transport = Transport(
@@ -42,6 +43,7 @@ class QianfanClient:
             vendor=protocol.VENDOR,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
+            limiter=limiter,
         )
         self.auth = Authorizer(credentials, self.base_url, self.transport)
         self.io = VendorClient(self.transport, self.auth)

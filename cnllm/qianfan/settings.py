@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import replace
+from dataclasses import astuple, replace
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
-from cnllm import errors
 from cnllm.qianfan import protocol
 from cnllm.qianfan.auth import Credentials
 from cnllm.qianfan.client import QianfanClient
@@ -136,34 +135,26 @@ class QianfanSettings(LazyClient):
         )
 
     def _v2_auth(self) -> BearerKey | MintedBearer:
-        key = reveal(self.qianfan_api_key)
-        if key:
-            return BearerKey(key, self.appid)
-        access_key, secret_key = reveal(self.qianfan_access_key), reveal(self.qianfan_secret_key)
-        if access_key and secret_key:
-            return MintedBearer(
-                access_key,
-                secret_key,
-                iam_base_url=self.iam_base_url,
-                appid=self.appid,
-                timeout=getattr(self, "timeout", None),
-            )
-        raise errors.ConfigurationError(
-            "no Qianfan v2 credentials: set QIANFAN_API_KEY (a v2 API key, bce-v3/ALTAK-…) or "
-            "QIANFAN_ACCESS_KEY and QIANFAN_SECRET_KEY (IAM keys), or pass api_key=; "
-            "v1 OAuth keys (QIANFAN_AK/QIANFAN_SK) only work on the retired v1 API",
-            vendor=protocol.VENDOR,
+        return v2_auth.v2_auth(
+            reveal(self.qianfan_api_key),
+            reveal(self.qianfan_access_key),
+            reveal(self.qianfan_secret_key),
+            iam_base_url=self.iam_base_url,
+            appid=self.appid,
+            timeout=getattr(self, "timeout", None),
         )
 
     @property
     def client(self) -> QianfanClient:
         """The v1 HTTP client, made on first use (pools and locks are never pickled)."""
         if self._client is None:
+            credentials = self._credentials()
             self._client = QianfanClient(
-                self._credentials(),
+                credentials,
                 base_url=self.base_url,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
+                limiter=self._limiter(protocol.VENDOR, self.base_url, *astuple(credentials)),
             )
         return self._client
 
@@ -176,6 +167,13 @@ class QianfanSettings(LazyClient):
                 base_url=self.v2_base_url,
                 timeout=getattr(self, "timeout", None),
                 max_retries=getattr(self, "max_retries", 2),
+                limiter=self._limiter(
+                    protocol.VENDOR,
+                    self.v2_base_url,
+                    reveal(self.qianfan_api_key),
+                    reveal(self.qianfan_access_key),
+                    reveal(self.qianfan_secret_key),
+                ),
             )
         return self._v2_client
 

@@ -16,7 +16,7 @@ from cnllm.rerank import dashscope, qianfan, split
 from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResponse
 from cnllm.retry import RetryPolicy
-from cnllm.transport import HttpRequest, HttpResponse, Transport
+from cnllm.transport import HttpRequest, HttpResponse, Limiter, Transport
 
 DEFAULT_CONCURRENCY = 4
 
@@ -98,6 +98,7 @@ class RerankClient:
         timeout: float | None = None,
         max_retries: int = 2,
         concurrency: int = DEFAULT_CONCURRENCY,
+        limiter: Limiter | None = None,
     ) -> None:
         self.protocol = protocol
         self.concurrency = max(1, concurrency)
@@ -106,6 +107,7 @@ class RerankClient:
             vendor=protocol.vendor,
             timeout=timeout,
             retry=RetryPolicy(max_retries=max_retries),
+            limiter=limiter,
         )
         self.io = VendorClient(transport, auth)
 

@@ -15,6 +15,8 @@ from cnllm import errors
 from cnllm.auth import Auth, StaticHeaders
 from cnllm.dashscope.client import API_KEY_ENV as DASHSCOPE_KEY_ENV
 from cnllm.dashscope.settings import DashScopeSettings
+from cnllm.qianfan.v2 import auth as v2_auth
+from cnllm.ratelimit import RateLimiter
 from cnllm.rerank import dashscope, models, qianfan
 from cnllm.rerank.client import (
     DEFAULT_CONCURRENCY,
@@ -25,7 +27,7 @@ from cnllm.rerank.client import (
 )
 from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResponse
-from cnllm.settings import LazyClient, reveal, secret_env, text_env
+from cnllm.settings import LazyClient, optional_text_env, reveal, secret_env, text_env
 
 QIANFAN_KEY_ENV = "QIANFAN_API_KEY"
 QIANFAN_BASE_URL_ENV = "QIANFAN_V2_BASE_URL"
@@ -51,13 +53,17 @@ class RerankFields(LazyClient):
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
-    # A subclass supplies these three.
+    # A subclass supplies these four.
     rerank_vendor: ClassVar[models.Vendor]
 
     def _protocol(self) -> RerankProtocol:
         raise NotImplementedError
 
     def _auth(self) -> Auth:
+        raise NotImplementedError
+
+    def _budget(self) -> RateLimiter:
+        """The rate budget of this key (shared with the vendor's other classes)."""
         raise NotImplementedError
 
     def _model_name(self) -> str:
@@ -75,6 +81,7 @@ class RerankFields(LazyClient):
                 timeout=self.timeout,
                 max_retries=self.max_retries,
                 concurrency=self.max_concurrency,
+                limiter=self._budget(),
             )
         return self._rerank
 
@@ -106,7 +113,8 @@ class RerankFields(LazyClient):
 
 
 class QianfanRerankSettings(RerankFields):
-    """Qianfan v2 with an API key (``bce-v3/…``) sent as ``Authorization: Bearer``."""
+    """Qianfan v2 with the chat classes' credentials: an API key (``bce-v3/…``) sent as the
+    bearer, or IAM keys that mint one (``cnllm.qianfan.v2.auth``)."""
 
     model: str = Field(default=models.DEFAULTS["qianfan"], alias="model_name")
     """bce-reranker-base, or (with ``custom_model=True``) a deployed service's API name."""
@@ -114,26 +122,44 @@ class QianfanRerankSettings(RerankFields):
         default_factory=secret_env(QIANFAN_KEY_ENV), alias="api_key"
     )
     """Qianfan v2 API key (env ``QIANFAN_API_KEY``)."""
-    base_url: str = Field(default_factory=text_env(QIANFAN_BASE_URL_ENV, qianfan.DEFAULT_BASE_URL))
-    """The v2 base, ``https://qianfan.baidubce.com/v2`` (env ``QIANFAN_V2_BASE_URL``)."""
-    appid: str | None = None
-    """The v2 application id, for keys scoped to applications (``appid`` header)."""
+    qianfan_access_key: SecretStr | None = Field(default_factory=secret_env("QIANFAN_ACCESS_KEY"))
+    """IAM Access Key (env ``QIANFAN_ACCESS_KEY``): with the secret key, mints v2 bearer tokens."""
+    qianfan_secret_key: SecretStr | None = Field(default_factory=secret_env("QIANFAN_SECRET_KEY"))
+    """IAM Secret Key (env ``QIANFAN_SECRET_KEY``)."""
+    base_url: str = Field(
+        default_factory=text_env(QIANFAN_BASE_URL_ENV, qianfan.DEFAULT_BASE_URL),
+        alias="v2_base_url",
+    )
+    """The v2 base, ``https://qianfan.baidubce.com/v2`` (env ``QIANFAN_V2_BASE_URL``; also
+    accepted as ``v2_base_url=``, the chat classes' name)."""
+    iam_base_url: str = Field(
+        default_factory=text_env("QIANFAN_IAM_BASE_URL", v2_auth.DEFAULT_IAM_BASE_URL)
+    )
+    """IAM host that mints bearer tokens from IAM keys (env ``QIANFAN_IAM_BASE_URL``)."""
+    appid: str | None = Field(default_factory=optional_text_env("QIANFAN_APPID"))
+    """The v2 application id, for keys scoped to applications (``appid`` header; env
+    ``QIANFAN_APPID``)."""
     path: qianfan.Path = "rerank"
     """``rerank`` (the documented path) or ``rerankers`` (the older SDKs' alias)."""
 
     rerank_vendor: ClassVar[models.Vendor] = "qianfan"
 
     def _protocol(self) -> RerankProtocol:
-        return QianfanV2Protocol(self.base_url, self.path, self.appid)
+        # The auth adds the appid header with the bearer; the protocol needs it no more.
+        return QianfanV2Protocol(self.base_url, self.path)
 
     def _auth(self) -> Auth:
-        key = reveal(self.qianfan_api_key)
-        if not key:
-            raise errors.ConfigurationError(
-                f"no Qianfan v2 API key: pass api_key=... or set {QIANFAN_KEY_ENV}",
-                vendor=qianfan.VENDOR,
-            )
-        return StaticHeaders({"Authorization": f"Bearer {key}"})
+        return v2_auth.v2_auth(
+            reveal(self.qianfan_api_key),
+            reveal(self.qianfan_access_key),
+            reveal(self.qianfan_secret_key),
+            iam_base_url=self.iam_base_url,
+            appid=self.appid,
+            timeout=self.timeout,
+        )
+
+    def _budget(self) -> RateLimiter:
+        return self._limiter(qianfan.VENDOR, self.base_url, reveal(self.qianfan_api_key))
 
 
 def _dashscope_base_url() -> str:
@@ -172,3 +198,6 @@ class DashScopeRerankSettings(RerankFields, DashScopeSettings):
                 vendor=dashscope.VENDOR,
             )
         return StaticHeaders({"Authorization": f"Bearer {key}"})
+
+    def _budget(self) -> RateLimiter:
+        return self._limiter(dashscope.VENDOR, self.base_url, reveal(self.dashscope_api_key))

@@ -40,7 +40,9 @@ def test_unknown_model_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["demo", "--model", "ERNIE-9000", "--question", "你好"]) == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err
-    assert err.startswith("cnllm demo: ") and "unknown Qianfan chat model 'ERNIE-9000'" in err
+    # The demo calls v2, where an unknown id passes through (a deployed service's API name)
+    # and the server's invalid_model answer is the one line.
+    assert err.startswith("cnllm demo: NotFoundError: ") and "code=invalid_model" in err
 
 
 def test_a_down_server_is_one_line_naming_the_env_var(

@@ -74,16 +74,43 @@ def _reset_llamaindex_settings() -> None:
         Settings._embed_model = None
 
 
+# What asks for Qianfan v1 in a snippet; anything else must never reach a v1 path.
+ASKS_FOR_V1 = re.compile(r'api_version="v1"|endpoint=')
+V1_PATHS = ("/rpc/2.0/", "/oauth/")
+
+
+def run_snippet(source: str, name: str, emulator: Emulator) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "__snippet__"}
+    result = eval(compile_snippet(source, name), namespace)  # our own docs, run as written
+    if inspect.iscoroutine(result):
+        asyncio.run(result)
+    for function_name, function in list(namespace.items()):
+        if function_name.startswith("test_") and callable(function):
+            parameters = inspect.signature(function).parameters
+            function(**{p: emulator for p in parameters if p == "cnllm_emulator"})
+    return namespace
+
+
 @pytest.mark.parametrize(("source", "name"), snippets(running=True))
 def test_the_snippet_runs_against_the_emulator(source: str, name: str, as_pasted: Emulator) -> None:
-    namespace: dict[str, Any] = {"__name__": "__snippet__"}
     try:
-        result = eval(compile_snippet(source, name), namespace)  # our own docs, run as written
-        if inspect.iscoroutine(result):
-            asyncio.run(result)
-        for function_name, function in list(namespace.items()):
-            if function_name.startswith("test_") and callable(function):
-                parameters = inspect.signature(function).parameters
-                function(**{p: as_pasted for p in parameters if p == "cnllm_emulator"})
+        run_snippet(source, name, as_pasted)
     finally:
         _reset_llamaindex_settings()
+    # The printed lines set both a v2 key and the v1 OAuth pair: the v2 key must win.
+    if not ASKS_FOR_V1.search(source):
+        v1 = [path for path in as_pasted.stats.requests if path.startswith(V1_PATHS)]
+        assert not v1, f"{name} reached Qianfan v1 ({v1}) without asking for it"
+
+
+def test_the_readme_quick_start_runs_on_qianfan_v2(as_pasted: Emulator) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = next(
+        block.group(1) for block in BLOCK.finditer(text) if "ChatQianfan(model=" in block.group(1)
+    )
+    namespace = run_snippet(quick_start, "README.md quick start", as_pasted)
+    assert namespace["answer"].response_metadata["api"] == "v2"
+    assert namespace["chat"].api == "v2" and "api_version='v2'" in repr(namespace["chat"])
+    requests = as_pasted.stats.requests
+    assert requests["/v2/chat/completions"] >= 4 and requests["/v2/completions"] == 1
+    assert requests["/v2/embeddings"] == 1 and as_pasted.stats.token_requests == 0

@@ -9,6 +9,7 @@ from cnllm.demo import providers
 from cnllm.demo.providers import qianfan
 from cnllm.demo.rag import build_chain, load_corpus
 from cnllm.emulator import Emulator
+from cnllm.qianfan.v2 import models
 
 V2_KEY = "bce-v3/ALTAK-demolive/0123456789abcdef0123456789abcdef01234567"
 
@@ -29,8 +30,13 @@ def test_the_demo_uses_a_v2_key_from_the_environment(
 
 def test_the_cross_provider_chain_on_v2(emulator: Emulator) -> None:
     provider = providers.load("qianfan")
-    retriever, chat = provider.build(qianfan.emulator_v2(emulator.base_url), load_corpus(), None)
-    assert chat.api == "v2"
+    # What `cnllm demo` without credentials uses: the emulator's v2 (the notebooks stay on v1).
+    assert provider.emulator_settings is qianfan.emulator_v2
+    assert provider.notebook_settings(emulator.base_url) == qianfan.emulator_v1(emulator.base_url)
+    retriever, chat = provider.build(
+        provider.emulator_settings(emulator.base_url), load_corpus(), None
+    )
+    assert chat.api == "v2" and chat.model == models.DEFAULT_CHAT_MODEL
     result = build_chain(retriever, chat).invoke({"question": "故宫是什么时候建成的？"})
     assert "1420" in result["answer"] and result["docs"][0].metadata["title"] == "故宫"
     assert emulator.stats.requests["/v2/chat/completions"] == 1

@@ -308,3 +308,53 @@ def test_keys_hidden_and_rerankers_pickle(emulator: Emulator) -> None:
         copy = pickle.loads(pickle.dumps(reranker))
         assert copy.compress_documents(DOCS, QUERY)[0].id == "d2"
         assert "ALTAK" not in repr(copy) and "sk-test" not in repr(copy)
+
+
+QIANFAN_VARS = (
+    "QIANFAN_API_KEY",
+    "QIANFAN_AK",
+    "QIANFAN_SK",
+    "QIANFAN_ACCESS_TOKEN",
+    "QIANFAN_APPID",
+)
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+def test_qianfan_rerank_with_only_the_iam_pair_mints_a_bearer(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, framework: str
+) -> None:
+    from cnllm.qianfan.v2.auth import MintedBearer, clear_token_cache
+
+    clear_token_cache()
+    for name in QIANFAN_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("QIANFAN_ACCESS_KEY", "rerank-iam-ak")
+    monkeypatch.setenv("QIANFAN_SECRET_KEY", "rerank-iam-sk")
+    monkeypatch.setenv("QIANFAN_IAM_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("QIANFAN_V2_BASE_URL", f"{emulator.base_url}/v2")
+    if framework == "llamaindex":
+        pytest.importorskip("llama_index.core")
+        from llama_index.core.schema import NodeWithScore, TextNode
+
+        from llamaindex_cnllm import QianfanRerank as LlamaIndexQianfanRerank
+
+        reranker: Any = LlamaIndexQianfanRerank(top_n=2)
+        nodes = [NodeWithScore(node=TextNode(text=doc.page_content)) for doc in DOCS]
+        best = reranker.postprocess_nodes(nodes, query_str=QUERY)[0].node.get_content()
+    else:
+        reranker = QianfanRerank(top_n=2)
+        best = reranker.compress_documents(DOCS, QUERY)[0].page_content
+    assert best == DOCS[2].page_content
+    assert isinstance(reranker.rerank_client.auth, MintedBearer)
+    assert emulator.stats.token_requests == 1 and emulator.stats.requests[QIANFAN_PATH] == 1
+    last = emulator.stats.last_request
+    assert last is not None
+    bearer = last.headers["Authorization"].removeprefix("Bearer ")
+    assert bearer.startswith("bce-v3/") and "rerank-iam" not in repr(reranker)
+    clear_token_cache()
+
+
+def test_qianfan_rerank_takes_the_chat_classes_v2_base_url_name(emulator: Emulator) -> None:
+    reranker = QianfanRerank(api_key="bce-v3/ALTAK-x/y", v2_base_url=f"{emulator.base_url}/v2")
+    assert reranker.compress_documents(DOCS, QUERY)[0].id == "d2"
+    assert emulator.stats.requests[QIANFAN_PATH] == 1

@@ -103,7 +103,8 @@ def test_qianfan_error_envelope_example() -> None:
     ("status", "code", "kind", "cls"),
     [
         (401, "invalid_iam_token", "invalid_request_error", errors.AuthenticationError),
-        (401, "invalid_model", "invalid_request_error", errors.AuthenticationError),
+        # v2's one mapping (reference §12.7): 401 invalid_model is an unknown or unentitled model
+        (401, "invalid_model", "invalid_request_error", errors.NotFoundError),
         (400, "characters_too_long", "invalid_request_error", errors.ContextOverflowError),
         (403, "model_offline", "access_denied", errors.NotFoundError),
         (500, "internal_error", "Internal_error", errors.ServerError),
@@ -116,8 +117,9 @@ def test_qianfan_error_classes(status: int, code: str, kind: str, cls: type[Exce
     assert caught.value.code == code  # type: ignore[attr-defined]
 
 
-def test_qianfan_plain_text_404_is_left_to_the_transport() -> None:
-    qianfan.check_response(_response(404, "404 page not found", "text/plain"))
+def test_qianfan_plain_text_404_names_the_base_url_to_use() -> None:
+    with pytest.raises(errors.NotFoundError, match="must end at /v2"):
+        qianfan.check_response(_response(404, "404 page not found", "text/plain"))
 
 
 @pytest.mark.parametrize(
@@ -385,18 +387,18 @@ def test_usage_unknown_when_a_request_reported_none() -> None:
 
 
 def test_settings_read_the_vendors_env_and_hide_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QIANFAN_API_KEY", "bce-v3/ALTAK-secret/abc")
+    monkeypatch.setenv("QIANFAN_API_KEY", "bce-v3/ALTAK-hush/abc")
     monkeypatch.setenv("QIANFAN_V2_BASE_URL", "http://127.0.0.1:1/v2")
     monkeypatch.delenv("DASHSCOPE_HTTP_BASE_URL", raising=False)
     monkeypatch.setenv("DASHSCOPE_BASE_URL", "http://127.0.0.1:2/compatible-mode/v1")
-    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-secret")
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-hush")
     qf = QianfanRerankSettings()
     ds = DashScopeRerankSettings()
     assert qf.base_url == "http://127.0.0.1:1/v2" and ds.base_url.startswith("http://127.0.0.1:2")
     for obj in (qf, ds, qf.rerank_client, ds.rerank_client, qf.rerank_client.auth):
-        assert "secret" not in repr(obj)
+        assert "hush" not in repr(obj)
     assert pickle.loads(pickle.dumps(qf)).qianfan_api_key.get_secret_value() == (
-        "bce-v3/ALTAK-secret/abc"
+        "bce-v3/ALTAK-hush/abc"
     )
 
 

@@ -36,6 +36,11 @@ class Provider:
     build: Callable[[dict[str, Any], list[Document], str | None], tuple[BaseRetriever, Any]]
     # The same for LlamaIndex: (settings, corpus, model or None) -> (retriever, LLM)
     build_llamaindex: Callable[[dict[str, Any], list[Document], str | None], tuple[Any, Any]]
+    # The notebooks' emulator arguments, where their cells teach something else (Qianfan: v1).
+    notebook_emulator_settings: Callable[[str], dict[str, Any]] | None = None
+
+    def notebook_settings(self, url: str) -> dict[str, Any]:
+        return (self.notebook_emulator_settings or self.emulator_settings)(url)
 
     def is_live(self) -> bool:
         return any(all(os.environ.get(name) for name in group) for group in self.live_when)

@@ -22,6 +22,16 @@ def emulator_v2(url: str) -> dict[str, Any]:
     return {"api_key": EMULATOR_KEY, "v2_base_url": f"{url}/v2"}
 
 
+def emulator_v1(url: str) -> dict[str, Any]:
+    """Constructor arguments for the emulator's v1 (the seed documents' OAuth pair)."""
+    return {"base_url": url, "api_key": "demo-ak", "secret_key": "demo-sk"}
+
+
+def _model(chosen: str | None) -> dict[str, Any]:
+    """``model=`` only when one was chosen: left out, the object shows the real default."""
+    return {"model": chosen} if chosen else {}
+
+
 def build(
     settings: dict[str, Any], corpus: list[Document], model: str | None
 ) -> tuple[BaseRetriever, Any]:
@@ -29,7 +39,7 @@ def build(
 
     embeddings = QianfanEmbeddings(model="bge-large-zh", **settings)
     chosen = model or (V1_MODEL if embeddings.api == "v1" else None)
-    chat = ChatQianfan(model=chosen, temperature=0.1, **settings)
+    chat = ChatQianfan(**_model(chosen), temperature=0.1, **settings)
     return vector_retriever(embeddings, corpus), chat
 
 
@@ -40,7 +50,7 @@ def build_llamaindex(
 
     embed_model = QianfanEmbedding(model="bge-large-zh", **settings)
     chosen = model or (V1_MODEL if embed_model.api == "v1" else None)
-    llm = Qianfan(model=chosen, temperature=0.1, **settings)
+    llm = Qianfan(**_model(chosen), temperature=0.1, **settings)
     return llamaindex_vector_retriever(embed_model, corpus), llm
 
 
@@ -51,9 +61,10 @@ PROVIDER = Provider(
         ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY"),
         ("QIANFAN_AK", "QIANFAN_SK"),
     ),
-    # The notebooks' emulator runs stay on v1 for now: their cells show v1 behaviours (the
-    # temperature-0 refusal, error 336003); emulator_v2 is the v2 equivalent.
-    emulator_settings=lambda url: {"base_url": url, "api_key": "demo-ak", "secret_key": "demo-sk"},
+    emulator_settings=emulator_v2,  # the demo, like a user, calls v2
     build=build,
     build_llamaindex=build_llamaindex,
+    # The notebooks' emulator runs stay on v1 for now: their cells show v1 behaviours (the
+    # temperature-0 refusal, error 336003).
+    notebook_emulator_settings=emulator_v1,
 )

@@ -265,3 +265,32 @@ class MintedBearer:
 
     def close(self) -> None:
         self.transport.close()
+
+
+# -- choosing the credential --------------------------------------------------------------------
+
+NO_CREDENTIALS = (
+    "no Qianfan v2 credentials: set QIANFAN_API_KEY (a v2 API key, bce-v3/ALTAK-…) or "
+    "QIANFAN_ACCESS_KEY and QIANFAN_SECRET_KEY (IAM keys), or pass api_key=; "
+    "v1 OAuth keys (QIANFAN_AK/QIANFAN_SK) only work on the retired v1 API"
+)
+
+
+def v2_auth(
+    api_key: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    *,
+    iam_base_url: str = DEFAULT_IAM_BASE_URL,
+    appid: str | None = None,
+    timeout: float | None = None,
+) -> BearerKey | MintedBearer:
+    """The v2 credential every Qianfan v2 class uses: the API key as the bearer, else a
+    bearer minted from the IAM pair; neither is a ConfigurationError naming both."""
+    if api_key:
+        return BearerKey(api_key, appid)
+    if access_key and secret_key:
+        return MintedBearer(
+            access_key, secret_key, iam_base_url=iam_base_url, appid=appid, timeout=timeout
+        )
+    raise errors.ConfigurationError(NO_CREDENTIALS, vendor=VENDOR)

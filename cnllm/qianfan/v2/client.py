@@ -15,7 +15,7 @@ from cnllm.openai_compat import protocol as openai
 from cnllm.openai_compat.client import DEFAULT_EMBEDDING_CONCURRENCY, OpenAICompatClient
 from cnllm.qianfan.v2 import models
 from cnllm.qianfan.v2.protocol import DEFAULT_BASE_URL, QianfanV2Protocol, rate_limits
-from cnllm.transport import HttpResponse
+from cnllm.transport import HttpResponse, Limiter
 from cnllm.types import (
     ChatDelta,
     ChatRequest,
@@ -33,6 +33,7 @@ class QianfanV2Client(OpenAICompatClient):
         base_url: str | None = None,
         timeout: float | None = None,
         max_retries: int = 2,
+        limiter: Limiter | None = None,
     ) -> None:
         super().__init__(
             (base_url or DEFAULT_BASE_URL),
@@ -40,6 +41,7 @@ class QianfanV2Client(OpenAICompatClient):
             timeout=timeout,
             max_retries=max_retries,
             auth=auth,
+            limiter=limiter,
         )
 
     def __repr__(self) -> str:
