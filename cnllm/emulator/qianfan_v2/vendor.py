@@ -240,8 +240,12 @@ class QianfanV2Vendor(Vendor):
         return not self.config.strict and v1_models.lookup(name) is not None
 
     def _body(
-        self, request: Request, kind: models.Kind
+        self,
+        request: Request,
+        kind: models.Kind,
+        check: Callable[[dict[str, Any], V2Model], Response | None],
     ) -> tuple[dict[str, Any], V2Model] | Response:
+        """The JSON body and its model, checked by ``check``; else the error to answer."""
         try:
             body = request.json()
         except ValueError:
@@ -249,7 +253,10 @@ class QianfanV2Vendor(Vendor):
         if not isinstance(body, dict):
             return error(400, "malformed_json", "Invalid Argument")
         model = self._model(body, kind)
-        return model if isinstance(model, Response) else (body, model)
+        if isinstance(model, Response):
+            return model
+        problem = check(body, model)
+        return problem if problem is not None else (body, model)
 
     def _models(self, _request: Request) -> Response:
         ids = [*models.known_models("chat"), *models.known_models("embeddings"), *self._services()]
@@ -283,13 +290,10 @@ class QianfanV2Vendor(Vendor):
         return request.header("X-Request-Id") or validate.request_id()  # echoed (§2.2)
 
     def _chat(self, request: Request) -> Result:
-        parsed = self._body(request, "chat")
+        parsed = self._body(request, "chat", validate.check_chat)
         if isinstance(parsed, Response):
             return parsed
         body, model = parsed
-        problem = validate.check_chat(body, model)
-        if problem is not None:
-            return problem
         refused = request.fault is not None and request.fault.kind == "need_clear_history"
         reply = replies.with_cache(replies.chat_reply(body, model, refused), body)
         info = replies.meta(self._request_id(request), body)
@@ -298,13 +302,10 @@ class QianfanV2Vendor(Vendor):
         return self._json(replies.chat_object(reply, info), info.request_id, limits=True)
 
     def _completions(self, request: Request) -> Result:
-        parsed = self._body(request, "completions")
+        parsed = self._body(request, "completions", validate.check_completion)
         if isinstance(parsed, Response):
             return parsed
-        body, model = parsed
-        problem = validate.check_completion(body, model)
-        if problem is not None:
-            return problem
+        body, _model = parsed
         refused = request.fault is not None and request.fault.kind == "unsafe"
         reply = replies.completion_reply(body, refused)
         info = replies.meta(self._request_id(request), body)
@@ -314,13 +315,10 @@ class QianfanV2Vendor(Vendor):
         return self._json(replies.completion_object(reply, info), info.request_id, limits=True)
 
     def _embeddings(self, request: Request) -> Result:
-        parsed = self._body(request, "embeddings")
+        parsed = self._body(request, "embeddings", validate.check_embeddings)
         if isinstance(parsed, Response):
             return parsed
         body, model = parsed
-        problem = validate.check_embeddings(body, model)
-        if problem is not None:
-            return problem
         texts = [body["input"]] if isinstance(body["input"], str) else list(body["input"])
         info = replies.meta(self._request_id(request), body)
         payload = replies.embeddings_object(texts, model.id, model.dimensions or 384, info)
