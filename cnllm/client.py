@@ -49,15 +49,30 @@ class VendorClient:
         self.auth.invalidate(token)
         return True
 
+    def _authorizer(self, budget: RetryBudget, used: _Used) -> Callable[[HttpRequest], HttpRequest]:
+        """Each attempt authorized afresh, noting the token used (what a renewal drops)."""
+
+        def prepare(attempt: HttpRequest) -> HttpRequest:
+            prepared, used.token = self.auth.authorize(attempt, budget)
+            return prepared
+
+        return prepare
+
+    def _aauthorizer(
+        self, budget: RetryBudget, used: _Used
+    ) -> Callable[[HttpRequest], Awaitable[HttpRequest]]:
+        async def prepare(attempt: HttpRequest) -> HttpRequest:
+            prepared, used.token = await self.auth.aauthorize(attempt, budget)
+            return prepared
+
+        return prepare
+
     # -- one request ----------------------------------------------------------------------------
 
     def post(self, request: HttpRequest, *, idempotent: bool = True) -> HttpResponse:
         """Send ``request`` (any method); ``idempotent=False`` for one that creates something."""
         budget, used = self.budget(), _Used()
-
-        def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used.token = self.auth.authorize(attempt, budget)
-            return prepared
+        prepare = self._authorizer(budget, used)
 
         try:
             return self.transport.request(request, prepare, budget=budget, idempotent=idempotent)
@@ -68,10 +83,7 @@ class VendorClient:
 
     async def apost(self, request: HttpRequest, *, idempotent: bool = True) -> HttpResponse:
         budget, used = self.budget(), _Used()
-
-        async def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used.token = await self.auth.aauthorize(attempt, budget)
-            return prepared
+        prepare = self._aauthorizer(budget, used)
 
         try:
             return await self.transport.arequest(
@@ -88,10 +100,7 @@ class VendorClient:
         """Parsed items; renewed once if the credential was stale and nothing was delivered
         (a partial answer cannot be replayed)."""
         budget, used = self.budget(), _Used()
-
-        def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used.token = self.auth.authorize(attempt, budget)
-            return prepared
+        prepare = self._authorizer(budget, used)
 
         for renewed in (False, True):
             delivered = False
@@ -110,10 +119,7 @@ class VendorClient:
         self, request: HttpRequest, new_parser: Callable[[], EventParser[T]]
     ) -> AsyncIterator[T]:
         budget, used = self.budget(), _Used()
-
-        async def prepare(attempt: HttpRequest) -> HttpRequest:
-            prepared, used.token = await self.auth.aauthorize(attempt, budget)
-            return prepared
+        prepare = self._aauthorizer(budget, used)
 
         for renewed in (False, True):
             delivered = False

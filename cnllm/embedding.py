@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from cnllm import errors
+from cnllm import errors, parsing
 
 T = TypeVar("T")
 
@@ -45,3 +45,30 @@ def by_index(
             )
         placed[index] = vector(item, position)
     return [item for item in placed if item is not None]
+
+
+def data_vectors(
+    items: Any,
+    expected: int,
+    *,
+    vendor: str,
+    who: str,
+    decode: Callable[[Any, str], list[float]],
+) -> list[list[float]]:
+    """The vectors of an OpenAI-style ``data[]`` of ``{index, embedding}`` in input order:
+    one item per text (else ProtocolError, ``who`` returned how many), each an object, placed
+    by ``index``. ``decode(raw, path)`` reads one ``embedding``."""
+    if not isinstance(items, list) or len(items) != expected:
+        count = len(items) if isinstance(items, list) else "no"
+        raise errors.ProtocolError(
+            f"{who} returned {count} embeddings for {expected} texts", vendor=vendor
+        )
+    for position, item in enumerate(items):
+        parsing.mapping(item, f"data[{position}]", vendor)
+    return by_index(
+        items,
+        expected,
+        key="index",
+        vendor=vendor,
+        vector=lambda item, position: decode(item.get("embedding"), f"data[{position}].embedding"),
+    )

@@ -100,6 +100,10 @@ class CompletionRequest:
     prompt: str
     params: GenerationParams = field(default_factory=GenerationParams)
 
+    def as_chat(self) -> ChatRequest:
+        """The prompt as one user turn, with the same parameters (a chat model's completion)."""
+        return ChatRequest((Message("user", self.prompt),), self.params)
+
 
 @dataclass(frozen=True)
 class ChatResult:

@@ -12,8 +12,9 @@ from typing import Any
 
 from cnllm import errors
 from cnllm.auth import StaticHeaders
-from cnllm.client import VendorClient, arun_batches, run_batches
+from cnllm.client import VendorClient
 from cnllm.dashscope import generation, hosts, protocol, routes, thinking
+from cnllm.dashscope.calls import BatchedEmbeddings
 from cnllm.dashscope.catalog import Route
 from cnllm.dashscope.compat import DashScopeCompatClient
 from cnllm.dashscope.models import VENDOR, ModelInfo
@@ -26,10 +27,8 @@ from cnllm.types import (
     ChatResult,
     CompletionRequest,
     EmbeddingResult,
-    Message,
 )
 
-DEFAULT_EMBEDDING_CONCURRENCY = 8
 API_KEY_ENV = "DASHSCOPE_API_KEY"
 BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"
 
@@ -40,7 +39,7 @@ def base_url_from_env() -> str:
     return hosts.normalize(url) if url else protocol.DEFAULT_BASE_URL
 
 
-class DashScopeClient:
+class DashScopeClient(BatchedEmbeddings):
     def __init__(
         self,
         api_key: str | None,
@@ -162,28 +161,22 @@ class DashScopeClient:
             return self._astream(info, body)
         return self._arouted_stream(info, generation.prepare(info, request, stream=True))
 
-    @staticmethod
-    def _as_chat(request: CompletionRequest) -> ChatRequest:
-        if not request.prompt:
-            raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
-        return ChatRequest((Message("user", request.prompt),), request.params)
-
     def complete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
         if not info.prompt_only:
-            return self.chat(info, self._as_chat(request))
+            return self.chat(info, protocol.completion_chat(request))
         body = protocol.completion_body(info, request, stream=False)
         return protocol.parse_result(self._post(protocol.GENERATION_PATH, body).json(), info)
 
     async def acomplete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
         if not info.prompt_only:
-            return await self.achat(info, self._as_chat(request))
+            return await self.achat(info, protocol.completion_chat(request))
         body = protocol.completion_body(info, request, stream=False)
         response = await self._apost(protocol.GENERATION_PATH, body)
         return protocol.parse_result(response.json(), info)
 
     def stream_complete(self, info: ModelInfo, request: CompletionRequest) -> Iterator[ChatDelta]:
         if not info.prompt_only:
-            return self.stream_chat(info, self._as_chat(request))
+            return self.stream_chat(info, protocol.completion_chat(request))
         body = protocol.completion_body(info, request, stream=True)
         return self._stream(info, body)
 
@@ -191,14 +184,14 @@ class DashScopeClient:
         self, info: ModelInfo, request: CompletionRequest
     ) -> AsyncIterator[ChatDelta]:
         if not info.prompt_only:
-            return self.astream_chat(info, self._as_chat(request))
+            return self.astream_chat(info, protocol.completion_chat(request))
         body = protocol.completion_body(info, request, stream=True)
         return self._astream(info, body)
 
-    # -- embeddings --------------------------------------------------------------------------
+    # -- embeddings: the batch loops are ``calls.BatchedEmbeddings``' -------------------------
 
-    @staticmethod
-    def _bodies(
+    def _embedding_bodies(
+        self,
         info: ModelInfo,
         texts: Sequence[str],
         text_type: str,
@@ -211,44 +204,13 @@ class DashScopeClient:
             for batch in batches(texts, size)
         ]
 
-    def embed(
-        self,
-        info: ModelInfo,
-        texts: Sequence[str],
-        *,
-        text_type: str = "document",
-        dimension: int | None = None,
-        batch_size: int | None = None,
-        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
-    ) -> list[EmbeddingResult]:
-        """One result per batch, in input order, at most ``concurrency`` batches in flight;
-        vectors placed by ``text_index``."""
+    def _send_embedding(self, info: ModelInfo, body: dict[str, Any]) -> EmbeddingResult:
+        response = self._post(protocol.EMBEDDING_PATH, body)
+        return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
 
-        def send(body: dict[str, Any]) -> EmbeddingResult:
-            response = self._post(protocol.EMBEDDING_PATH, body)
-            return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
-
-        bodies = self._bodies(info, texts, text_type, dimension, batch_size)
-        return run_batches(bodies, send, concurrency=concurrency)
-
-    async def aembed(
-        self,
-        info: ModelInfo,
-        texts: Sequence[str],
-        *,
-        text_type: str = "document",
-        dimension: int | None = None,
-        batch_size: int | None = None,
-        concurrency: int = DEFAULT_EMBEDDING_CONCURRENCY,
-    ) -> list[EmbeddingResult]:
-        """Batches sent concurrently (at most ``concurrency`` at a time), results in order."""
-
-        async def send(body: dict[str, Any]) -> EmbeddingResult:
-            response = await self._apost(protocol.EMBEDDING_PATH, body)
-            return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
-
-        bodies = self._bodies(info, texts, text_type, dimension, batch_size)
-        return await arun_batches(bodies, send, concurrency=concurrency)
+    async def _asend_embedding(self, info: ModelInfo, body: dict[str, Any]) -> EmbeddingResult:
+        response = await self._apost(protocol.EMBEDDING_PATH, body)
+        return protocol.parse_embeddings(response.json(), info, len(body["input"]["texts"]))
 
     # -- models: the compatible-mode list on the same host (reference §3.1, §9.1) --------------
 

@@ -17,9 +17,10 @@ from dataclasses import replace
 from typing import Any
 
 from cnllm import errors
-from cnllm.client import arun_batches, run_batches
 from cnllm.dashscope import generation, hosts, multimodal, protocol, thinking
+from cnllm.dashscope.calls import BatchedEmbeddings
 from cnllm.dashscope.models import VENDOR, ModelInfo
+from cnllm.embedding import batches
 from cnllm.openai_compat import protocol as oai
 from cnllm.openai_compat.client import OpenAICompatClient
 from cnllm.openai_compat.protocol import OpenAIProtocol, ReasoningBack
@@ -32,8 +33,6 @@ from cnllm.types import (
     EmbeddingResult,
     Message,
 )
-
-EMBEDDING_CONCURRENCY = 8
 
 
 def wire_message(message: Message) -> dict[str, Any]:
@@ -85,7 +84,7 @@ class DashScopeCompat(OpenAIProtocol):
         return body
 
 
-class DashScopeCompatClient:
+class DashScopeCompatClient(BatchedEmbeddings):
     """Compatible mode behind the native client's interface (``ModelInfo`` in, neutral out)."""
 
     def __init__(
@@ -103,9 +102,7 @@ class DashScopeCompatClient:
             raise errors.ConfigurationError(
                 "no DashScope API key: pass api_key=... or set DASHSCOPE_API_KEY", vendor=VENDOR
             )
-        headers = {"X-DashScope-WorkSpace": workspace} if workspace else {}
-        if data_inspection:
-            headers["X-DashScope-DataInspection"] = "enable"
+        headers = protocol.account_headers(workspace, data_inspection)
         self.base_url = base_url.rstrip("/")
         self.inner = OpenAICompatClient(
             self.base_url,
@@ -161,9 +158,7 @@ class DashScopeCompatClient:
                 "base URL (…/api/v1)",
                 vendor=VENDOR,
             )
-        if not request.prompt:
-            raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
-        return ChatRequest((Message("user", request.prompt),), request.params)
+        return protocol.completion_chat(request)
 
     def complete(self, info: ModelInfo, request: CompletionRequest) -> ChatResult:
         return self.chat(info, self._as_chat(info, request))
@@ -181,59 +176,30 @@ class DashScopeCompatClient:
 
     # -- embeddings (§6.3): ``dimensions`` (plural), float only; text_type is native-only -------
 
-    def _bodies(
-        self, info: ModelInfo, texts: Sequence[str], dimension: int | None, batch_size: int | None
+    def _embedding_bodies(
+        self,
+        info: ModelInfo,
+        texts: Sequence[str],
+        text_type: str,
+        dimension: int | None,
+        batch_size: int | None,
     ) -> list[dict[str, Any]]:
         size = protocol.batch_size(info, batch_size)
         protocol.validate_embedding_options(info, "document", dimension)
         bodies = []
-        for start in range(0, len(texts), size):
-            body = oai.embedding_body(
-                info.name, texts[start : start + size], dimensions=dimension, vendor=VENDOR
-            )
+        for batch in batches(texts, size):
+            body = oai.embedding_body(info.name, batch, dimensions=dimension, vendor=VENDOR)
             body["encoding_format"] = "float"
             bodies.append(body)
         return bodies
 
-    def embed(
-        self,
-        info: ModelInfo,
-        texts: Sequence[str],
-        *,
-        text_type: str = "document",
-        dimension: int | None = None,
-        batch_size: int | None = None,
-        concurrency: int = EMBEDDING_CONCURRENCY,
-    ) -> list[EmbeddingResult]:
-        """One result per batch, in input order (the skeleton's batch loop)."""
+    def _send_embedding(self, info: ModelInfo, body: dict[str, Any]) -> EmbeddingResult:
+        response = self.inner._post(oai.EMBEDDINGS_PATH, body)
+        return self.inner.protocol.parse_embeddings(response.json(), len(body["input"]), info.name)
 
-        def send(body: dict[str, Any]) -> EmbeddingResult:
-            response = self.inner._post(oai.EMBEDDINGS_PATH, body)
-            return self.inner.protocol.parse_embeddings(
-                response.json(), len(body["input"]), info.name
-            )
-
-        bodies = self._bodies(info, texts, dimension, batch_size)
-        return run_batches(bodies, send, concurrency=concurrency)
-
-    async def aembed(
-        self,
-        info: ModelInfo,
-        texts: Sequence[str],
-        *,
-        text_type: str = "document",
-        dimension: int | None = None,
-        batch_size: int | None = None,
-        concurrency: int = EMBEDDING_CONCURRENCY,
-    ) -> list[EmbeddingResult]:
-        async def send(body: dict[str, Any]) -> EmbeddingResult:
-            response = await self.inner._apost(oai.EMBEDDINGS_PATH, body)
-            return self.inner.protocol.parse_embeddings(
-                response.json(), len(body["input"]), info.name
-            )
-
-        bodies = self._bodies(info, texts, dimension, batch_size)
-        return await arun_batches(bodies, send, concurrency=concurrency)
+    async def _asend_embedding(self, info: ModelInfo, body: dict[str, Any]) -> EmbeddingResult:
+        response = await self.inner._apost(oai.EMBEDDINGS_PATH, body)
+        return self.inner.protocol.parse_embeddings(response.json(), len(body["input"]), info.name)
 
     # -- models (§3.1) ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from cnllm import errors
-from cnllm.dashscope import catalog
+from cnllm.dashscope import catalog, protocol
 from cnllm.openai_compat.protocol import image_url
 from cnllm.types import Message, ModelProfile
 
@@ -156,29 +156,11 @@ def native_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
         elif message.role in ("system", "user"):
             wire.append({"role": message.role, "content": native_parts(message.content)})
         elif message.role == "assistant":
-            turn: dict[str, Any] = {
-                "role": "assistant",
-                "content": [{"text": message.text}] if message.text else [],
-            }
-            if message.tool_calls:
-                names.update({call.id: call.name for call in message.tool_calls})
-                turn["tool_calls"] = [
-                    {
-                        "id": call.id,
-                        "type": "function",
-                        "function": {"name": call.name, "arguments": call.arguments},
-                    }
-                    for call in message.tool_calls
-                ]
+            turn = protocol.assistant_turn(message, names)
+            turn["content"] = [{"text": message.text}] if message.text else []
             wire.append(turn)
         else:
-            result: dict[str, Any] = {"role": "tool", "content": message.text}
-            if message.tool_call_id:
-                result["tool_call_id"] = message.tool_call_id
-            name = message.name or names.get(message.tool_call_id or "")
-            if name:
-                result["name"] = name
-            wire.append(result)
+            wire.append(protocol.tool_result_turn(message, names))
     if not wire:
         raise errors.ValidationError("messages", "must not be empty", vendor=VENDOR)
     return wire

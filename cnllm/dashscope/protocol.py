@@ -56,11 +56,16 @@ def request(settings: Settings, path: str, body: dict[str, Any], *, stream: bool
     if stream:
         # The header, not a body field, turns streaming on (§3.1).
         headers.update({"X-DashScope-SSE": "enable", "X-Accel-Buffering": "no"})
-    if settings.workspace:
-        headers["X-DashScope-WorkSpace"] = settings.workspace
-    if settings.data_inspection:
-        headers["X-DashScope-DataInspection"] = "enable"
+    headers.update(account_headers(settings.workspace, settings.data_inspection))
     return HttpRequest("POST", f"{settings.base_url.rstrip('/')}{path}", json=body, headers=headers)
+
+
+def account_headers(workspace: str | None, data_inspection: bool) -> dict[str, str]:
+    """The workspace and data-inspection headers, on both protocols (§1.2)."""
+    headers = {"X-DashScope-WorkSpace": workspace} if workspace else {}
+    if data_inspection:
+        headers["X-DashScope-DataInspection"] = "enable"
+    return headers
 
 
 def auth_headers(api_key: str) -> dict[str, str]:
@@ -333,9 +338,9 @@ def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str
             else:
                 wire.append({"role": "system", "content": message.text})
         elif message.role == "assistant":
-            wire.append(_assistant(message, names))
+            wire.append(assistant_turn(message, names))
         elif message.role == "tool":
-            wire.append(_tool_result(message, names))
+            wire.append(tool_result_turn(message, names))
         else:
             wire.append({"role": "user", "content": chatyuan.text_only(message, info.name)})
     if not wire:
@@ -343,7 +348,9 @@ def wire_messages(messages: Sequence[Message], info: ModelInfo) -> list[dict[str
     return wire
 
 
-def _assistant(message: Message, names: dict[str, str]) -> dict[str, Any]:
+def assistant_turn(message: Message, names: dict[str, str]) -> dict[str, Any]:
+    """An assistant turn (text content; ``multimodal`` makes it a part list); the ids of its
+    tool calls are noted in ``names`` for the results that follow."""
     # An earlier turn's reasoning is not sent back: the native service drops it for its
     # reasoning models and resending re-bills it (dashscope-current.md §4.5).
     turn: dict[str, Any] = {"role": "assistant", "content": message.text}
@@ -360,7 +367,8 @@ def _assistant(message: Message, names: dict[str, str]) -> dict[str, Any]:
     return turn
 
 
-def _tool_result(message: Message, names: dict[str, str]) -> dict[str, Any]:
+def tool_result_turn(message: Message, names: dict[str, str]) -> dict[str, Any]:
+    """A tool result, named after its call when the message does not name it."""
     turn: dict[str, Any] = {"role": "tool", "content": message.text}
     if message.tool_call_id:
         turn["tool_call_id"] = message.tool_call_id
@@ -454,13 +462,19 @@ def chat_body(info: ModelInfo, request: ChatRequest, *, stream: bool) -> dict[st
     return _envelope(info, {"messages": wire_messages(request.messages, info)}, parameters)
 
 
-def completion_body(info: ModelInfo, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
-    """ChatYuan gets the prompt as written (newlines escaped); chat models a one-turn chat."""
+def completion_chat(request: CompletionRequest) -> ChatRequest:
+    """A chat model's completion: the prompt, which must not be empty, as one user turn."""
     if not request.prompt:
         raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
+    return request.as_chat()
+
+
+def completion_body(info: ModelInfo, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+    """ChatYuan gets the prompt as written (newlines escaped); chat models a one-turn chat."""
     if not info.prompt_only:
-        chat = ChatRequest((Message("user", request.prompt),), request.params)
-        return chat_body(info, chat, stream=stream)
+        return chat_body(info, completion_chat(request), stream=stream)
+    if not request.prompt:
+        raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
     validate_params(request.params)
     prompt = chatyuan.escape_newlines(request.prompt) if info.escape_newlines else request.prompt
     parameters = {**_prompt_only_parameters(info, request.params), **_stream_parameters(stream)}

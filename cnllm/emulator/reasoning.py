@@ -18,12 +18,7 @@ def thinking(question: str, budget: int | None = None) -> str:
     )
     if budget is None or text.count_tokens(thought) <= budget:
         return thought
-    kept = ""
-    for piece in text.pieces(thought):
-        if text.count_tokens(kept + piece) > budget:
-            break
-        kept += piece
-    return kept
+    return text.first_tokens(thought, budget)
 
 
 def cached_tokens(history: list[str]) -> int:

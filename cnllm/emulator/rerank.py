@@ -23,6 +23,8 @@ from typing import Any
 from .core import Request, Response, Route, Vendor, json_response, register_vendor, route
 from .dashscope.vendor import error as dashscope_error
 from .dashscope.vendor import fault_code as dashscope_fault_code
+from .dashscope.vendor import json_body as dashscope_json_body
+from .dashscope.vendor import key_problem as dashscope_key_problem
 from .faults import Fault
 from .text import CJK, count_tokens
 
@@ -288,20 +290,8 @@ class DashScopeRerankVendor(Vendor):
     def _body(self, request: Request) -> dict[str, Any] | Response:
         if request.method != "POST":
             return dashscope_error("InvalidParameter", "Only POST is supported.", 405)
-        header = request.header("Authorization") or ""
-        scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            return dashscope_error("InvalidApiKey", "No API-key provided.")
-        expected = self.config.credential("dashscope_api_key")
-        if self.config.strict and expected and key.strip() != expected:
-            return dashscope_error("InvalidApiKey")
-        try:
-            body = request.json()
-        except ValueError:
-            return dashscope_error("InvalidParameter", "The request body is not valid JSON.")
-        if not isinstance(body, dict):
-            return dashscope_error("InvalidParameter", "The request body must be a JSON object.")
-        return body
+        denied = dashscope_key_problem(request, self.config)
+        return denied if denied is not None else dashscope_json_body(request)
 
     def _native(self, request: Request) -> Response:
         body = self._body(request)

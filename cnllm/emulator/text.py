@@ -43,6 +43,17 @@ def pieces(text: str) -> list[str]:
     return _PIECE.findall(text)
 
 
+def first_tokens(text: str, budget: int) -> str:
+    """The longest run of whole pieces from the start that counts at most ``budget`` tokens
+    (what every vendor's ``max_tokens`` leaves of an answer)."""
+    kept = ""
+    for piece in pieces(text):
+        if count_tokens(kept + piece) > budget:
+            break
+        kept += piece
+    return kept
+
+
 def split_stream(text: str, minimum: int = 3, maximum: int = 8) -> list[str]:
     """Cut an answer into stream deltas: at least ``minimum`` when there are enough pieces."""
     parts = pieces(text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from cnllm import errors, parsing
-from cnllm.embedding import by_index
+from cnllm.embedding import data_vectors
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpResponse
 from cnllm.types import (
@@ -584,22 +584,12 @@ def parse_embeddings(
 ) -> EmbeddingResult:
     """Vectors in input order: sorted by ``index``, whatever order the server sent."""
     body = _body(data, vendor)
-    items = body.get("data")
-    if not isinstance(items, list) or len(items) != expected:
-        count = len(items) if isinstance(items, list) else "no"
-        raise errors.ProtocolError(
-            f"the server returned {count} embeddings for {expected} texts", vendor=vendor
-        )
-    for position, item in enumerate(items):
-        parsing.mapping(item, f"data[{position}]", vendor)
-    vectors = by_index(
-        items,
+    vectors = data_vectors(
+        body.get("data"),
         expected,
-        key="index",
         vendor=vendor,
-        vector=lambda item, position: _decode_vector(
-            item.get("embedding"), vendor, f"data[{position}].embedding"
-        ),
+        who="the server",
+        decode=lambda raw, path: _decode_vector(raw, vendor, path),
     )
     return EmbeddingResult(
         vectors=vectors,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cnllm import errors, parsing
-from cnllm.embedding import by_index
+from cnllm.embedding import data_vectors
 from cnllm.qianfan.models import ModelInfo
 from cnllm.sse import ServerSentEvent
 from cnllm.transport import HttpRequest, HttpResponse
@@ -448,8 +448,7 @@ def _forced_function(request: ChatRequest) -> str | None:
 def completion_body(info: ModelInfo, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
     """§5.2; a chat model asked for a completion gets a one-turn chat (what the SDK does)."""
     if info.kind == "chat":
-        chat = ChatRequest((Message("user", request.prompt),), request.params)
-        return chat_body(info, chat, stream=stream)
+        return chat_body(info, request.as_chat(), stream=stream)
     validate_params(request.params)
     if not request.prompt:
         raise errors.ValidationError("prompt", "must not be empty", vendor=VENDOR)
@@ -672,23 +671,12 @@ def _stream_usage(body: dict[str, Any]) -> Usage | None:
 
 
 def parse_embeddings(body: Any, info: ModelInfo, expected: int) -> EmbeddingResult:
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, list) or len(data) != expected:
-        raise errors.ProtocolError(
-            f"Qianfan returned {len(data) if isinstance(data, list) else 'no'} embeddings for "
-            f"{expected} texts",
-            vendor=VENDOR,
-        )
-    for position, item in enumerate(data):
-        parsing.mapping(item, f"data[{position}]", VENDOR)
-    vectors = by_index(
-        data,
+    vectors = data_vectors(
+        body.get("data") if isinstance(body, dict) else None,
         expected,
-        key="index",
         vendor=VENDOR,
-        vector=lambda item, position: parsing.vector(
-            item.get("embedding"), f"data[{position}].embedding", VENDOR
-        ),
+        who="Qianfan",
+        decode=lambda raw, path: parsing.vector(raw, path, VENDOR),
     )
     return EmbeddingResult(
         vectors=vectors,

@@ -1,11 +1,25 @@
-"""What the vendors' rerank answers share: ``results[]`` of index and relevance_score."""
+"""What the vendors' rerank calls share: the flat ``{model, query, documents, top_n}`` body and
+answers' ``results[]`` of index and relevance_score."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cnllm import errors
+from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResult
+
+
+def flat_body(model: RerankModel, request: RerankRequest) -> dict[str, Any]:
+    """Qianfan v2's body and DashScope's compatible one: the query, the documents, top_n."""
+    payload: dict[str, Any] = {
+        "model": model.name,
+        "query": request.query,
+        "documents": list(request.documents),
+    }
+    if request.top_n is not None:
+        payload["top_n"] = request.top_n
+    return payload
 
 
 def parse_results(items: Any, request: RerankRequest, vendor: str) -> tuple[RerankResult, ...]:

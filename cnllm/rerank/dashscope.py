@@ -10,7 +10,7 @@ from typing import Any
 
 from cnllm import errors
 from cnllm.dashscope import protocol as native
-from cnllm.rerank.common import parse_results
+from cnllm.rerank.common import flat_body, parse_results
 from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResponse
 from cnllm.transport import HttpRequest
@@ -34,20 +34,26 @@ def root_url(base_url: str) -> str:
     return root
 
 
+def _options(request: RerankRequest, return_documents: bool) -> dict[str, Any]:
+    """top_n, return_documents, instruct: ``parameters`` natively, top-level when compatible."""
+    options: dict[str, Any] = {}
+    if request.top_n is not None:
+        options["top_n"] = request.top_n
+    if return_documents:
+        options["return_documents"] = True
+    if request.instruction is not None:
+        options["instruct"] = request.instruction
+    return options
+
+
 def native_body(
     model: RerankModel, request: RerankRequest, *, return_documents: bool = False
 ) -> dict[str, Any]:
-    parameters: dict[str, Any] = {}
-    if request.top_n is not None:
-        parameters["top_n"] = request.top_n
-    if return_documents:
-        parameters["return_documents"] = True
-    if request.instruction is not None:
-        parameters["instruct"] = request.instruction
     payload: dict[str, Any] = {
         "model": model.name,
         "input": {"query": request.query, "documents": list(request.documents)},
     }
+    parameters = _options(request, return_documents)
     if parameters:
         payload["parameters"] = parameters
     return payload
@@ -56,18 +62,7 @@ def native_body(
 def compatible_body(
     model: RerankModel, request: RerankRequest, *, return_documents: bool = False
 ) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "model": model.name,
-        "query": request.query,
-        "documents": list(request.documents),
-    }
-    if request.top_n is not None:
-        payload["top_n"] = request.top_n
-    if return_documents:
-        payload["return_documents"] = True
-    if request.instruction is not None:
-        payload["instruct"] = request.instruction
-    return payload
+    return {**flat_body(model, request), **_options(request, return_documents)}
 
 
 def http_request(

@@ -12,7 +12,7 @@ from cnllm import errors
 
 # One error mapping per API: the rerankers answer with v2's error envelope (reference §5).
 from cnllm.qianfan.v2.errors import check_response as check_response
-from cnllm.rerank.common import parse_results
+from cnllm.rerank.common import flat_body, parse_results
 from cnllm.rerank.models import RerankModel
 from cnllm.rerank.types import RerankRequest, RerankResponse
 from cnllm.transport import HttpRequest
@@ -25,13 +25,7 @@ PATHS: tuple[Path, ...] = ("rerank", "rerankers")
 
 
 def body(model: RerankModel, request: RerankRequest, *, user: str | None = None) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "model": model.name,
-        "query": request.query,
-        "documents": list(request.documents),
-    }
-    if request.top_n is not None:
-        payload["top_n"] = request.top_n
+    payload = flat_body(model, request)
     if user:
         payload["user"] = user
     return payload

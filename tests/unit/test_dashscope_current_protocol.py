@@ -404,7 +404,7 @@ SECTION_6_2_RESPONSE = """
 def test_section_6_3_compatible_embedding_request_byte_for_byte() -> None:
     client = compat.DashScopeCompatClient("sk-x", base_url="https://h/compatible-mode/v1")
     info = models.resolve("embeddings", "text-embedding-v4")
-    (body,) = client._bodies(info, ["a", "b"], 1024, None)
+    (body,) = client._embedding_bodies(info, ["a", "b"], "document", 1024, None)
     assert wire(body) == compact(SECTION_6_3_REQUEST)
 
 

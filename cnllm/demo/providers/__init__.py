@@ -56,7 +56,9 @@ def load(name: str) -> Provider:
 def vector_retriever(embeddings: Any, corpus: list[Document]) -> BaseRetriever:
     """The in-memory vector store every embedding-based provider uses."""
     store = InMemoryVectorStore.from_documents(corpus, embeddings)
-    return store.as_retriever(search_kwargs={"k": RETRIEVED})
+    # ``embeddings`` is Any here, so mypy sees the store (and its retriever) as Any.
+    retriever: BaseRetriever = store.as_retriever(search_kwargs={"k": RETRIEVED})
+    return retriever
 
 
 def llamaindex_documents(corpus: list[Document]) -> list[Any]:

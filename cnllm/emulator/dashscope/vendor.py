@@ -13,6 +13,7 @@ from typing import Any
 from .. import reasoning
 from ..core import (
     JSON_TYPE,
+    EmulatorConfig,
     Request,
     Response,
     Result,
@@ -67,6 +68,28 @@ def error(
     rid = rid or replies.request_id()
     payload = {"code": code, "message": message or MESSAGES.get(code, code), "request_id": rid}
     return json_response(payload, status or STATUS.get(code, 400), {"X-Request-Id": rid})
+
+
+def key_problem(request: Request, config: EmulatorConfig) -> Response | None:
+    """DashScope's bearer check (any key; in strict mode the configured one), every endpoint."""
+    scheme, _, key = (request.header("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return error("InvalidApiKey", "No API-key provided.")
+    expected = config.credential("dashscope_api_key")
+    if config.strict and expected and key.strip() != expected:
+        return error("InvalidApiKey")
+    return None
+
+
+def json_body(request: Request) -> dict[str, Any] | Response:
+    """The body as a JSON object, or the InvalidParameter that says what it is instead."""
+    try:
+        body = request.json()
+    except ValueError:
+        return error("InvalidParameter", "The request body is not valid JSON.")
+    if not isinstance(body, dict):
+        return error("InvalidParameter", "The request body must be a JSON object.")
+    return body
 
 
 _CODE_FOR_STATUS = {
@@ -140,14 +163,11 @@ class DashScopeVendor(Vendor):
     # -- routes -----------------------------------------------------------------------------
 
     def _authenticate(self, request: Request) -> Response | None:
-        header = request.header("Authorization") or ""
-        scheme, _, key = header.partition(" ")
-        expected = self.config.credential("dashscope_api_key")
-        if scheme.lower() != "bearer" or not key.strip():
-            return error("InvalidApiKey", "No API-key provided.")
-        if self.config.strict and expected and key.strip() != expected:
-            return error("InvalidApiKey")
-        if not region_matches(key.strip(), request.params.get("region")):
+        denied = key_problem(request, self.config)
+        if denied is not None:
+            return denied
+        key = (request.header("Authorization") or "").partition(" ")[2].strip()
+        if not region_matches(key, request.params.get("region")):
             return error("InvalidApiKey")
         return None
 
@@ -157,13 +177,7 @@ class DashScopeVendor(Vendor):
         denied = self._authenticate(request)
         if denied is not None:
             return denied
-        try:
-            body = request.json()
-        except ValueError:
-            return error("InvalidParameter", "The request body is not valid JSON.")
-        if not isinstance(body, dict):
-            return error("InvalidParameter", "The request body must be a JSON object.")
-        return body
+        return json_body(request)
 
     def _multimodal(self, request: Request) -> Result:
         return self._service(request, multimodal=True)

@@ -100,12 +100,9 @@ def limit(reply: Reply, stop: Any, max_tokens: int | None) -> Reply:
     if hits:
         reply = Reply(reply.text[: min(hits)], "stop")
     if max_tokens is not None and text.count_tokens(reply.text) > max_tokens:
-        kept = ""
-        for piece in text.pieces(reply.text):
-            if text.count_tokens(kept + piece) > max_tokens:
-                break
-            kept += piece
-        reply = replace(reply, text=kept, finish_reason="length")
+        reply = replace(
+            reply, text=text.first_tokens(reply.text, max_tokens), finish_reason="length"
+        )
     return reply
 
 

@@ -16,21 +16,17 @@ from .errors import error, request_id
 CLOCK_SKEW = 15 * 60  # seconds a signature may be dated in the future
 
 
-class TokenStore:
-    """Issued access tokens and when each expires (wall-clock seconds)."""
+class Expiries:
+    """Issued tokens and when each expires (wall-clock seconds): v1's OAuth tokens and v2's
+    minted bearers alike; ``expire_all`` is the emulator's ``expire_tokens()``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._expiry: dict[str, float] = {}
-        self._issued = 0
 
-    def issue(self, ttl: int) -> str:
-        now = int(time.time())
+    def remember(self, token: str, expires: float) -> None:
         with self._lock:
-            self._issued += 1
-            token = f"24.{secrets.token_hex(16)}.{ttl}.{now}.{282335 + self._issued}-35267533"
-            self._expiry[token] = now + ttl
-        return token
+            self._expiry[token] = expires
 
     def status(self, token: str) -> str:
         with self._lock:
@@ -46,6 +42,22 @@ class TokenStore:
     def clear(self) -> None:
         with self._lock:
             self._expiry.clear()
+
+
+class TokenStore(Expiries):
+    """v1's OAuth access tokens (``24.…``), numbered as the real ones are."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._issued = 0
+
+    def issue(self, ttl: int) -> str:
+        now = int(time.time())
+        with self._lock:
+            self._issued += 1
+            token = f"24.{secrets.token_hex(16)}.{ttl}.{now}.{282335 + self._issued}-35267533"
+            self._expiry[token] = now + ttl
+        return token
 
 
 # -- OAuth -------------------------------------------------------------------------------------
@@ -98,26 +110,28 @@ def check_access_token(token: str, store: TokenStore) -> Response | None:
 # -- IAM ---------------------------------------------------------------------------------------
 
 
-def _bce_error(status: int, code: str, message: str) -> Response:
+def bce_error(status: int, code: str, message: str) -> Response:
+    """An IAM error, v1's and v2's alike: ``{"requestId","code","message"}`` and the
+    ``X-Bce-*`` headers (qianfan-v2.md §2.4)."""
     rid = request_id()
     headers = {
         "X-Bce-Error-Code": code,
         "X-Bce-Error-Message": f"{code}, cause: {message}",
         "X-Bce-Request-Id": rid,
     }
-    return json_response({"code": code, "message": message, "requestId": rid}, status, headers)
+    return json_response({"requestId": rid, "code": code, "message": message}, status, headers)
 
 
 def check_signature(request: Request, config: EmulatorConfig) -> Response | None:
     """None when the ``Authorization: bce-auth-v1/...`` header is acceptable, else the error."""
     parts = parse_authorization(request.header("Authorization") or "")
     if parts is None:
-        return _bce_error(401, "InvalidAuthorization", "Invalid authorization header")
+        return bce_error(401, "InvalidAuthorization", "Invalid authorization header")
     if not request.header("x-bce-date"):
-        return _bce_error(403, "AccessDenied", "x-bce-date header is required")
+        return bce_error(403, "AccessDenied", "x-bce-date header is required")
     signed = [name for name in parts["signed_headers"].split(";") if name]
     if signed and "host" not in signed:
-        return _bce_error(403, "AccessDenied", "the host header must be signed")
+        return bce_error(403, "AccessDenied", "the host header must be signed")
     if not config.strict:
         return None
     return _check_strict(request, config, parts, signed)
@@ -131,11 +145,18 @@ def _check_strict(
         config.credential("qianfan_secret_key"),
     )
     if access_key is None or secret_key is None or parts["access_key"] != access_key:
-        return _bce_error(401, "NotFound", "Could not find credential.")
+        return bce_error(401, "NotFound", "Could not find credential.")
     if _expired(parts["timestamp"], int(parts["expiration_seconds"])):
-        return _bce_error(
+        return bce_error(
             401, "RequestExpired", "Request has expired. Timestamp date is " + parts["timestamp"]
         )
+    return signature_mismatch(request, parts, signed, access_key, secret_key)
+
+
+def signature_mismatch(
+    request: Request, parts: dict[str, str], signed: list[str], access_key: str, secret_key: str
+) -> Response | None:
+    """None when the request's signature is the one its key pair makes, else the IAM error."""
     expected = sign(
         access_key=access_key,
         secret_key=secret_key,
@@ -149,7 +170,7 @@ def _check_strict(
         list_signed_headers=bool(signed),
     )
     if not secrets.compare_digest(expected, request.header("Authorization") or ""):
-        return _bce_error(
+        return bce_error(
             401, "SignatureDoesNotMatch", "Fail to authn user: Signature does not match"
         )
     return None

@@ -143,12 +143,12 @@ def limit(reply: Reply, body: dict[str, Any]) -> Reply:
         reply = replace(reply, text=reply.text[: min(hits)], finish_reason="stop")
     budget = body.get("max_output_tokens")
     if isinstance(budget, int) and text.count_tokens(reply.text) > budget:
-        kept = ""
-        for piece in text.pieces(reply.text):
-            if text.count_tokens(kept + piece) > budget:
-                break
-            kept += piece
-        reply = replace(reply, text=kept, finish_reason="length", truncated=True)
+        reply = replace(
+            reply,
+            text=text.first_tokens(reply.text, budget),
+            finish_reason="length",
+            truncated=True,
+        )
     return reply
 
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import unquote
 
-from cnllm.qianfan.signer import parse_authorization, sign
+from cnllm.qianfan.signer import parse_authorization
 from cnllm.qianfan.v2 import models
 from cnllm.qianfan.v2.models import V2Model
 
@@ -38,6 +36,7 @@ from ..core import (
     route,
 )
 from ..faults import Fault
+from ..qianfan.auth import Expiries, bce_error, signature_mismatch
 from . import replies, validate
 from .validate import JSON_TYPE, error
 
@@ -55,49 +54,19 @@ _FAULT_CODES: dict[int, tuple[int, str, str]] = {
 }
 
 
-class MintedTokens:
-    """Short-lived bearer tokens issued by BCE-BEARER and when each expires."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._expiry: dict[str, float] = {}
+class MintedTokens(Expiries):
+    """Short-lived bearer tokens issued by BCE-BEARER (the expiry book is v1's)."""
 
     def issue(self, lifetime: int) -> tuple[str, float]:
         token = f"bce-v3/ALTAK-{secrets.token_hex(10)}/{secrets.token_hex(20)}"
         expires = time.time() + lifetime
-        with self._lock:
-            self._expiry[token] = expires
+        self.remember(token, expires)
         return token, expires
-
-    def status(self, token: str) -> str:
-        with self._lock:
-            expiry = self._expiry.get(token)
-        if expiry is None:
-            return "unknown"
-        return "valid" if time.time() < expiry else "expired"
-
-    def expire_all(self) -> None:
-        with self._lock:
-            self._expiry = dict.fromkeys(self._expiry, 0.0)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._expiry.clear()
 
 
 def _iso(moment: float) -> str:
     stamp = datetime.fromtimestamp(moment, tz=timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-
-
-def _bce_error(status: int, code: str, message: str) -> Response:
-    rid = secrets.token_hex(16)
-    headers = {
-        "X-Bce-Error-Code": code,
-        "X-Bce-Error-Message": f"{code}, cause: {message}",
-        "X-Bce-Request-Id": rid,
-    }
-    return json_response({"requestId": rid, "code": code, "message": message}, status, headers)
 
 
 @register_vendor("qianfan_v2")
@@ -152,11 +121,11 @@ class QianfanV2Vendor(Vendor):
     def _mint(self, request: Request) -> Response:
         self.stats.bump("token_requests")
         if request.method != "GET":
-            return _bce_error(405, "MethodNotAllowed", "only GET is allowed")
+            return bce_error(405, "MethodNotAllowed", "only GET is allowed")
         header = request.header("Authorization") or ""
         if header.startswith("Bearer "):
             if self._key_problem(header[len("Bearer ") :].strip()) is not None:
-                return _bce_error(401, "InvalidAuthorization", "the bearer key is invalid")
+                return bce_error(401, "InvalidAuthorization", "the bearer key is invalid")
         else:
             problem = self._signature_problem(request, header)
             if problem is not None:
@@ -164,7 +133,7 @@ class QianfanV2Vendor(Vendor):
         try:
             lifetime = int(request.query.get("expireInSeconds") or DEFAULT_LIFETIME)
         except ValueError:
-            return _bce_error(400, "InvalidParameter", "expireInSeconds must be an integer")
+            return bce_error(400, "InvalidParameter", "expireInSeconds must be an integer")
         lifetime = min(max(lifetime, MIN_LIFETIME), MAX_LIFETIME)
         token, expires = self.tokens.issue(lifetime)
         body = {
@@ -179,36 +148,21 @@ class QianfanV2Vendor(Vendor):
     def _signature_problem(self, request: Request, header: str) -> Response | None:
         parts = parse_authorization(header)
         if parts is None:
-            return _bce_error(401, "InvalidAuthorization", "Invalid authorization header")
+            return bce_error(401, "InvalidAuthorization", "Invalid authorization header")
         signed = [name for name in parts["signed_headers"].split(";") if name]
         if "host" not in signed:
-            return _bce_error(403, "AccessDenied", "the host header must be signed")
+            return bce_error(403, "AccessDenied", "the host header must be signed")
         access_key = self.config.credential("qianfan_access_key")
         secret_key = self.config.credential("qianfan_secret_key")
         if access_key is None or secret_key is None:
             return (
                 None
                 if not self.config.strict
-                else _bce_error(401, "NotFound", "Could not find credential.")
+                else bce_error(401, "NotFound", "Could not find credential.")
             )
         if parts["access_key"] != access_key:
-            return _bce_error(401, "NotFound", "Could not find credential.")
-        expected = sign(
-            access_key=access_key,
-            secret_key=secret_key,
-            method=request.method,
-            path=unquote(request.path),
-            headers=request.headers,
-            query=request.query,
-            timestamp=parts["timestamp"],
-            expiration_seconds=int(parts["expiration_seconds"]),
-            signed_headers=signed,
-        )
-        if not secrets.compare_digest(expected, header):
-            return _bce_error(
-                401, "SignatureDoesNotMatch", "Fail to authn user: Signature does not match"
-            )
-        return None
+            return bce_error(401, "NotFound", "Could not find credential.")
+        return signature_mismatch(request, parts, signed, access_key, secret_key)
 
     # -- the bearer check (§2.1, §2.2) ------------------------------------------------------
 
@@ -286,8 +240,12 @@ class QianfanV2Vendor(Vendor):
         return not self.config.strict and v1_models.lookup(name) is not None
 
     def _body(
-        self, request: Request, kind: models.Kind
+        self,
+        request: Request,
+        kind: models.Kind,
+        check: Callable[[dict[str, Any], V2Model], Response | None],
     ) -> tuple[dict[str, Any], V2Model] | Response:
+        """The JSON body and its model, checked by ``check``; else the error to answer."""
         try:
             body = request.json()
         except ValueError:
@@ -295,7 +253,10 @@ class QianfanV2Vendor(Vendor):
         if not isinstance(body, dict):
             return error(400, "malformed_json", "Invalid Argument")
         model = self._model(body, kind)
-        return model if isinstance(model, Response) else (body, model)
+        if isinstance(model, Response):
+            return model
+        problem = check(body, model)
+        return problem if problem is not None else (body, model)
 
     def _models(self, _request: Request) -> Response:
         ids = [*models.known_models("chat"), *models.known_models("embeddings"), *self._services()]
@@ -329,13 +290,10 @@ class QianfanV2Vendor(Vendor):
         return request.header("X-Request-Id") or validate.request_id()  # echoed (§2.2)
 
     def _chat(self, request: Request) -> Result:
-        parsed = self._body(request, "chat")
+        parsed = self._body(request, "chat", validate.check_chat)
         if isinstance(parsed, Response):
             return parsed
         body, model = parsed
-        problem = validate.check_chat(body, model)
-        if problem is not None:
-            return problem
         refused = request.fault is not None and request.fault.kind == "need_clear_history"
         reply = replies.with_cache(replies.chat_reply(body, model, refused), body)
         info = replies.meta(self._request_id(request), body)
@@ -344,13 +302,10 @@ class QianfanV2Vendor(Vendor):
         return self._json(replies.chat_object(reply, info), info.request_id, limits=True)
 
     def _completions(self, request: Request) -> Result:
-        parsed = self._body(request, "completions")
+        parsed = self._body(request, "completions", validate.check_completion)
         if isinstance(parsed, Response):
             return parsed
-        body, model = parsed
-        problem = validate.check_completion(body, model)
-        if problem is not None:
-            return problem
+        body, _model = parsed
         refused = request.fault is not None and request.fault.kind == "unsafe"
         reply = replies.completion_reply(body, refused)
         info = replies.meta(self._request_id(request), body)
@@ -360,13 +315,10 @@ class QianfanV2Vendor(Vendor):
         return self._json(replies.completion_object(reply, info), info.request_id, limits=True)
 
     def _embeddings(self, request: Request) -> Result:
-        parsed = self._body(request, "embeddings")
+        parsed = self._body(request, "embeddings", validate.check_embeddings)
         if isinstance(parsed, Response):
             return parsed
         body, model = parsed
-        problem = validate.check_embeddings(body, model)
-        if problem is not None:
-            return problem
         texts = [body["input"]] if isinstance(body["input"], str) else list(body["input"])
         info = replies.meta(self._request_id(request), body)
         payload = replies.embeddings_object(texts, model.id, model.dimensions or 384, info)

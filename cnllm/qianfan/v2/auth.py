@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cnllm import errors
+from cnllm.auth import StaticHeaders
 from cnllm.qianfan import signer
 from cnllm.qianfan.auth import CachedToken
 from cnllm.retry import RetryBudget, RetryPolicy
@@ -43,35 +44,15 @@ def bearer_headers(token: str, appid: str | None = None) -> dict[str, str]:
     return headers
 
 
-class BearerKey:
-    """A long-lived v2 API key (``bce-v3/ALTAK-…``): nothing to renew."""
+class BearerKey(StaticHeaders):
+    """A long-lived v2 API key (``bce-v3/ALTAK-…``): static headers, nothing to renew."""
 
     def __init__(self, api_key: str, appid: str | None = None) -> None:
         errors.remember_secret(api_key)
-        self._headers = bearer_headers(api_key, appid)
+        super().__init__(bearer_headers(api_key, appid))
 
     def __repr__(self) -> str:  # never the key
         return "BearerKey(***)"
-
-    @property
-    def can_refresh(self) -> bool:
-        return False
-
-    def authorize(
-        self, request: HttpRequest, budget: RetryBudget | None = None
-    ) -> tuple[HttpRequest, str | None]:
-        return request.with_auth(headers=self._headers), None
-
-    async def aauthorize(
-        self, request: HttpRequest, budget: RetryBudget | None = None
-    ) -> tuple[HttpRequest, str | None]:
-        return request.with_auth(headers=self._headers), None
-
-    def is_stale(self, error: errors.CnLLMError) -> bool:
-        return False
-
-    def invalidate(self, token: str | None) -> None:
-        return None
 
 
 # -- minting (pure) -----------------------------------------------------------------------------

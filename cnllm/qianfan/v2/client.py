@@ -22,7 +22,6 @@ from cnllm.types import (
     ChatResult,
     CompletionRequest,
     EmbeddingResult,
-    Message,
 )
 
 
@@ -76,7 +75,7 @@ class QianfanV2Client(OpenAICompatClient):
         any other id is a completion service (``/v2/completions``)."""
         if not models.resolve("completions", model).known:
             return None
-        return ChatRequest((Message("user", request.prompt),), request.params)
+        return request.as_chat()
 
     def complete(self, model: str, request: CompletionRequest) -> ChatResult:
         chat = self._as_chat(model, request)
