@@ -25,22 +25,15 @@ DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
-# Documents written elsewhere whose snippets are not yet self-contained: reported, not hidden.
-PENDING: dict[str, str] = {}
-
-
-def snippets(*, running: bool = False) -> list[Any]:
+def snippets() -> list[Any]:
     found = []
     for path in DOCUMENTS:
         text = path.read_text(encoding="utf-8")
         relative = path.relative_to(ROOT).as_posix()
-        marks = (
-            [pytest.mark.xfail(reason=PENDING[relative])] if running and relative in PENDING else []
-        )
         for match in BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 2
             name = f"{relative}:{line}"
-            found.append(pytest.param(match.group(1), name, id=name, marks=marks))
+            found.append(pytest.param(match.group(1), name, id=name))
     return found
 
 
@@ -91,7 +84,7 @@ def run_snippet(source: str, name: str, emulator: Emulator) -> dict[str, Any]:
     return namespace
 
 
-@pytest.mark.parametrize(("source", "name"), snippets(running=True))
+@pytest.mark.parametrize(("source", "name"), snippets())
 def test_the_snippet_runs_against_the_emulator(source: str, name: str, as_pasted: Emulator) -> None:
     try:
         run_snippet(source, name, as_pasted)

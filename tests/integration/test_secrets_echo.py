@@ -220,33 +220,6 @@ def call(model: Any, mode: str) -> Any:
     return model.invoke("你好")
 
 
-# Leaks outside this helper's files, found by this test (issue 10 §6), left for their owners:
-# the message is checked regardless; the frame locals of these cases xfail until then.
-CLIENT_TOKEN_LOCAL = (
-    "cnllm/qianfan/client.py _post/_apost/_stream keep the access token in the local `used`, "
-    "which capture_locals prints (client skeleton)"
-)
-STREAM_BODY_LOCAL = (
-    "cnllm/transport.py _open_stream keeps the raw error body in the local `content`, which "
-    "capture_locals prints (transport)"
-)
-
-
-def known_leak(case: str, mode: str) -> str | None:
-    if case in (
-        "qianfan-token-echoed",
-        "qianfan-text-plain",
-        "qianfan-500-html",
-        "qianfan-embeddings",
-        "qianfan-llamaindex",
-    ):
-        return CLIENT_TOKEN_LOCAL
-    streams = mode == "stream" and not case.endswith("-embeddings")  # embeddings never stream
-    if streams and case.startswith(("dashscope-", "koala-", "qianfan-iam")):
-        return STREAM_BODY_LOCAL
-    return None
-
-
 @pytest.mark.parametrize("mode", ["sync", "async", "stream"])
 @pytest.mark.parametrize(
     ("case", "answer", "cls", "kwargs"), CASES, ids=[case[0] for case in CASES]
@@ -264,11 +237,7 @@ def test_no_error_shows_a_credential_the_server_echoed(
     with pytest.raises(Exception) as caught:
         call(model, mode)
     assert not visible(caught.value), f"{type(caught.value).__name__}: {caught.value}"
-    leaked = in_locals(caught.value)
-    reason = known_leak(case, mode)
-    if leaked and reason:
-        pytest.xfail(reason)
-    assert not leaked
+    assert not in_locals(caught.value)
 
 
 def test_the_echoed_message_stays_readable(hostile: HostileServer) -> None:
